@@ -1,0 +1,194 @@
+"""`build(options)`: load → model → render → write, one line per stage.
+
+Everything is loaded and validated before the first byte is written, so a
+build with bad input writes nothing and leaves the previous site untouched.
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import __version__
+from .charts import ChartLabels, chart_templates, vega_bundle
+from .config import SiteConfig, load_site_config
+from .coverage import CoverageFacts, load_coverage
+from .data import Region, Segment, Source, load_regions, load_segments, load_sources
+from .errors import Problems
+from .formatting import number_format, vega_format_locale, vega_time_format_locale
+from .model import build_cube, build_tree, group_mask, headline_mask, totals
+from .pages import Site, Texts, region_paths
+from .regionpage import region_page
+from .render import Renderer, make_environment
+from .writer import SiteWriter
+
+PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
+FINGERPRINTED = {"style.css": "css", "charts.js": "charts"}
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    data: Path = Path("data")
+    content: Path = Path("content")
+    templates: Path = Path("templates")
+    assets: Path = Path("assets")
+    out: Path = Path("_site")
+    base_url: str | None = None
+    strict: bool = False
+    cache_dir: Path | None = Path(".sitegen-cache")
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    config: SiteConfig
+    regions: list[Region]
+    segments: list[Segment]
+    sources: list[Source]
+    facts: CoverageFacts
+
+
+@dataclass
+class BuildResult:
+    pages: int = 0
+    files: int = 0
+    warnings: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
+    """Read and cross-check every input file; raise InputError listing every problem."""
+    config = load_site_config(options.data, problems, options.base_url)
+    regions = load_regions(options.data, config.root_region if config else None, problems)
+    segments = load_segments(options.data, problems)
+    sources = load_sources(options.data, problems)
+    if config and sources and config.target.source not in {s.id for s in sources}:
+        problems.error(options.data / "site.yaml", None,
+                       f"target.source {config.target.source!r} is not an id in sources.yaml")
+    facts = None
+    if regions and segments and sources:
+        facts = load_coverage(options.data, [r.code for r in regions], [r.level for r in regions],
+                              [s.id for s in segments], [s.id for s in sources], problems)
+    problems.raise_if_any()
+    return Inputs(config, regions, segments, sources, facts)
+
+
+def build_model(inputs: Inputs, charts) -> Site:
+    tree = build_tree(inputs.regions, inputs.config.root_region)
+    cube = build_cube(tree, inputs.facts, inputs.segments, inputs.sources)
+    headline = totals(cube, headline_mask(cube.segments))
+    group_rates = {group: totals(cube, group_mask(cube.segments, group)).rate()
+                   for group in dict.fromkeys(s.group for s in cube.segments)}
+    illustrative_sources = np.array([s.illustrative for s in cube.sources], dtype=bool)
+    return Site(
+        config=inputs.config, tree=tree, cube=cube, headline=headline,
+        headline_rate=headline.rate(), group_rates=group_rates, paths=region_paths(tree),
+        charts=charts, illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
+        period_index={p: i for i, p in enumerate(cube.periods)},
+    )
+
+
+def check(options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
+    problems = Problems(strict=options.strict)
+    load_inputs(options, problems)
+    return BuildResult(warnings=problems.warnings, seconds=time.perf_counter() - started)
+
+
+def build(options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
+    problems = Problems(strict=options.strict)
+    inputs = load_inputs(options, problems)
+    locale = "id"
+    translations = gettext.NullTranslations()
+    env = make_environment(options.templates, locale, translations)
+    _ = translations.gettext
+    labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
+                         group=_("Kelompok"), target=_("Target (%)"))
+    site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir))
+    writer = SiteWriter(options.out)
+    try:
+        assets = write_assets(writer, options.assets, options.cache_dir)
+        env.globals.update(site_globals(site, assets, locale))
+        renderer = Renderer(env)
+        texts = Texts(_, number_format(locale), locale)
+        pages = write_region_pages(site, renderer, texts, writer, options.progress)
+        write_site_files(site, renderer, writer)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return BuildResult(pages=pages, files=len(writer.written), warnings=problems.warnings,
+                       seconds=time.perf_counter() - started)
+
+
+def site_globals(site: Site, assets: dict, locale: str) -> dict:
+    return {
+        "site_title": site.config.title.id if locale == "id" else site.config.title.en,
+        "lang": locale,
+        "as_of": site.config.as_of,
+        "contact": site.config.contact,
+        "target_pct": float(site.config.target.coverage_pct),
+        "assets": assets,
+        "vega_locale": json.dumps({"number": vega_format_locale(locale), "time": vega_time_format_locale(locale)},
+                                  ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"),
+    }
+
+
+def write_region_pages(site: Site, renderer: Renderer, texts: Texts, writer: SiteWriter, progress) -> int:
+    total = len(site.tree.regions)
+    for r in range(total):
+        page = region_page(site, r, texts)
+        writer.write(page.path, renderer.render(page.template, page.context))
+        if progress and (r % 500 == 0 or r == total - 1):
+            progress(r + 1, total)
+    return total
+
+
+def write_assets(writer: SiteWriter, site_assets: Path, cache_dir: Path | None) -> dict:
+    """Copy the theme's assets (the site's own `assets/` overriding them by name); fingerprint CSS and JS."""
+    files = {p.name: p for p in sorted(PACKAGE_ASSETS.iterdir()) if p.is_file()}
+    if site_assets and site_assets.is_dir():
+        files.update({str(p.relative_to(site_assets)): p for p in sorted(site_assets.rglob("*")) if p.is_file()})
+    names = {"icon": "assets/icon.svg"}
+    for name, path in sorted(files.items()):
+        data = path.read_bytes()
+        if name in FINGERPRINTED:
+            stem, ext = name.rsplit(".", 1)
+            target = f"assets/{stem}.{fingerprint(data)}.{ext}"
+            names[FINGERPRINTED[name]] = target
+        else:
+            target = f"assets/{name}"
+        writer.write(target, data)
+    bundle = vega_bundle(cache_dir).encode("utf-8")
+    names["vega"] = f"assets/vega.{fingerprint(bundle)}.js"
+    writer.write(names["vega"], bundle)
+    return names
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def write_site_files(site: Site, renderer: Renderer, writer: SiteWriter) -> None:
+    base_url = site.config.base_url
+    writer.write("404.html", renderer.render("404.html", {"title": "404", "base": site.config.base_path}))
+    urls = [base_url + path for path in site.paths]
+    lastmod = site.config.as_of.isoformat()
+    sitemap = ['<?xml version="1.0" encoding="UTF-8"?>',
+               '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    sitemap += [f"<url><loc>{escape_xml(u)}</loc><lastmod>{lastmod}</lastmod></url>" for u in urls]
+    sitemap.append("</urlset>\n")
+    writer.write("sitemap.xml", "\n".join(sitemap))
+    writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n")
+
+
+def escape_xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

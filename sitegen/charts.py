@@ -1,0 +1,135 @@
+"""Altair chart specs, built once per chart kind and filled with each page's rows.
+
+Building and validating an Altair chart costs ~16 ms; a national site has
+~90,000 pages with several charts each. So each kind is built once (and cached
+on disk by the Altair version and this module's source), serialised, and split
+around a placeholder where each page's data rows go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ROWS_PLACEHOLDER = "__SITEGEN_ROWS__"
+
+
+@dataclass(frozen=True)
+class ChartTemplate:
+    head: str
+    tail: str
+
+    def fill(self, rows: list[dict]) -> str:
+        """The page's Vega-Lite spec as JSON text that is safe inside a <script> element."""
+        text = self.head + json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + self.tail
+        return text.replace("<", "\\u003c")
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """Axis titles and legends in the page's language."""
+
+    rate: str
+    period: str
+    region: str
+    group: str
+    target: str
+
+
+def chart_specs(labels: ChartLabels, target_pct: float) -> dict[str, dict]:
+    import altair as alt  # imported here: only needed when the cache is cold
+
+    rate_axis = alt.Axis(format=",.0f", title=labels.rate)
+    rate_scale = alt.Scale(domain=[0, 100])
+    target_rule = alt.Chart(alt.Data(values=[{"target": target_pct}])).mark_rule(
+        strokeDash=[4, 3], color="#7a2e0e").encode(
+        x=alt.X("target:Q", scale=rate_scale), tooltip=[alt.Tooltip("target:Q", title=labels.target, format=",.1f")])
+
+    def inline():
+        return alt.InlineData(values=ROWS_PLACEHOLDER)
+
+    ranking = alt.layer(
+        alt.Chart(inline()).mark_bar(color="#1f5f8b").encode(
+            x=alt.X("rate:Q", axis=rate_axis, scale=rate_scale),
+            y=alt.Y("name:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip("name:N", title=labels.region), alt.Tooltip("rate:Q", title=labels.rate, format=",.1f")],
+        ),
+        target_rule,
+    ).properties(width="container", height=alt.Step(18))
+
+    comparison = alt.layer(
+        alt.Chart(inline()).mark_bar(color="#1f5f8b").encode(
+            x=alt.X("rate:Q", axis=rate_axis, scale=rate_scale),
+            y=alt.Y("name:N", sort=None, title=None),
+            tooltip=[alt.Tooltip("name:N", title=labels.region), alt.Tooltip("rate:Q", title=labels.rate, format=",.1f")],
+        ),
+        target_rule,
+    ).properties(width="container", height=alt.Step(24))
+
+    trend = alt.Chart(inline()).mark_line(point=True).encode(
+        x=alt.X("period:T", timeUnit="utcyearmonth", title=labels.period, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("rate:Q", axis=rate_axis, scale=rate_scale),
+        color=alt.Color("group:N", title=labels.group, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(range=["#1f5f8b", "#b35806", "#4d7f2a", "#6a3d9a"])),
+        strokeDash=alt.StrokeDash("group:N", title=labels.group, legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("group:N", title=labels.group, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("period:T", timeUnit="utcyearmonth", title=labels.period, format="%B %Y"),
+                 alt.Tooltip("group:N", title=labels.group),
+                 alt.Tooltip("rate:Q", title=labels.rate, format=",.1f")],
+    ).properties(width="container", height=220)
+
+    fit_width = alt.AutoSizeParams(type="fit-x", contains="padding")
+    return {kind: chart.properties(autosize=fit_width).to_dict() for kind, chart in
+            {"ranking": ranking, "comparison": comparison, "trend": trend}.items()}
+
+
+def split_spec(spec: dict) -> ChartTemplate:
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    head, tail = text.split(json.dumps(ROWS_PLACEHOLDER), 1)
+    return ChartTemplate(head, tail)
+
+
+def chart_templates(labels: ChartLabels, target_pct: float, cache_dir: Path | None) -> dict[str, ChartTemplate]:
+    """One template per chart kind, from the on-disk cache when it is warm."""
+    key = cache_key(labels, target_pct)
+    cached = cache_dir / f"charts-{key}.json" if cache_dir else None
+    if cached and cached.exists():
+        specs = json.loads(cached.read_text(encoding="utf-8"))
+    else:
+        specs = chart_specs(labels, target_pct)
+        if cached:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_text(json.dumps(specs, sort_keys=True), encoding="utf-8")
+            tmp.replace(cached)
+    return {kind: split_spec(spec) for kind, spec in specs.items()}
+
+
+def cache_key(labels: ChartLabels, target_pct: float) -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(version("altair").encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(json.dumps([labels.__dict__, target_pct], sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def vega_bundle(cache_dir: Path | None) -> str:
+    """vega + vega-lite + vega-embed as one self-contained script, cached by vl-convert's version."""
+    from importlib.metadata import version
+
+    cached = cache_dir / f"vega-bundle-{version('vl-convert-python')}.js" if cache_dir else None
+    if cached and cached.exists():
+        return cached.read_text(encoding="utf-8")
+    import vl_convert
+
+    bundle = vl_convert.javascript_bundle()
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(bundle, encoding="utf-8")
+        tmp.replace(cached)
+    return bundle

@@ -1,0 +1,106 @@
+"""The `sitegen` command line: thin commands that parse options and call the pipeline.
+
+Exit codes: 0 success, 1 invalid input (or an output folder sitegen may not
+replace), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .build import BuildOptions, build, check
+from .errors import InputError, OutputError
+
+
+class BuildFailed(click.ClickException):
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def input_options(command):
+    """Options shared by `build` and `check`."""
+    options = [
+        click.option("--data", type=click.Path(path_type=Path, file_okay=False), default="data", show_default=True,
+                     help="Folder with site.yaml, regions.csv, segments.yaml, sources.yaml, coverage.csv."),
+        click.option("--content", type=click.Path(path_type=Path, file_okay=False), default="content",
+                     show_default=True, help="Folder with Markdown news."),
+        click.option("--templates", type=click.Path(path_type=Path, file_okay=False), default="templates",
+                     show_default=True, help="The site's own templates; they override the default theme by name."),
+        click.option("--assets", type=click.Path(path_type=Path, file_okay=False), default="assets",
+                     show_default=True, help="The site's own static files; they override the theme's by name."),
+        click.option("--base-url", default=None, metavar="URL",
+                     help="Public address of the site, e.g. https://example.org/jamsostek/ (overrides site.yaml)."),
+        click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+    ]
+    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sitegen")
+def main():
+    """Build the Jamsostek coverage transparency site from data/ and content/.
+
+    Exit codes: 0 success, 1 invalid input, 2 usage error.
+    """
+
+
+@main.command("build")
+@input_options
+@click.option("--out", type=click.Path(path_type=Path), default="_site", show_default=True,
+              help="Output folder; replaced as a whole only when the build succeeds.")
+def build_command(data, content, templates, assets, base_url, strict, out):
+    """Validate the inputs and write the static site to --out.
+
+    The previous site stays untouched unless the whole build succeeds.
+    Exit codes: 0 success, 1 invalid input or unusable --out, 2 usage error.
+    """
+    progress = terminal_progress() if sys.stderr.isatty() else None
+    options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
+                           base_url=base_url, strict=strict, progress=progress)
+    result = run(build, options)
+    click.echo(f"sitegen: wrote {result.pages} pages ({result.files} files) to {out} "
+               f"with {len(result.warnings)} warning(s) in {result.seconds:.2f} s")
+
+
+@main.command("check")
+@input_options
+def check_command(data, content, templates, assets, base_url, strict):
+    """Validate the inputs without writing anything.
+
+    Exit codes: 0 valid, 1 invalid input, 2 usage error.
+    """
+    options = BuildOptions(data=data, content=content, templates=templates, assets=assets,
+                           base_url=base_url, strict=strict)
+    result = run(check, options)
+    click.echo(f"sitegen: input is valid ({len(result.warnings)} warning(s)) in {result.seconds:.2f} s")
+
+
+def run(stage, options):
+    try:
+        result = stage(options)
+    except InputError as exc:
+        for problem in exc.problems.warnings:
+            click.echo(f"warning: {problem}", err=True)
+        lines = exc.problems.report_lines()
+        raise BuildFailed("\n".join(lines) + f"\nsitegen: {exc.problems.error_count()} error(s); nothing was written")
+    except OutputError as exc:
+        raise BuildFailed(f"sitegen: {exc}")
+    for problem in result.warnings:
+        click.echo(f"warning: {problem}", err=True)
+    return result
+
+
+def terminal_progress():
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\r  pages {done}/{total}", nl=False, err=True)
+        if end:
+            click.echo("\r\033[K", nl=False, err=True)
+    return show

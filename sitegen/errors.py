@@ -1,0 +1,96 @@
+"""Problems found in the input, collected so that every one is reported at once.
+
+Deeper modules record problems on a `Problems` collector and raise `InputError`
+when a stage cannot go on; the CLI turns that into exit code 1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+# A systematically broken column in a 5-million-row file would otherwise print
+# millions of lines; beyond this many per (file, rule) we report only a count.
+MAX_REPORTED_PER_RULE = 50
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    text = os.fspath(path)
+    try:
+        rel = os.path.relpath(text)
+    except ValueError:
+        return text
+    return text if rel.startswith("..") else rel
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects errors and warnings; `--strict` promotes warnings to errors."""
+
+    strict: bool = False
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    _per_rule: Counter = field(default_factory=Counter)
+    _suppressed: Counter = field(default_factory=Counter)
+
+    def error(self, path, line: int | None, message: str, rule: str | None = None) -> None:
+        shown = display_path(path)
+        if rule is not None:
+            self._per_rule[(shown, rule)] += 1
+            if self._per_rule[(shown, rule)] > MAX_REPORTED_PER_RULE:
+                self._suppressed[(shown, rule)] += 1
+                return
+        self.errors.append(Problem(shown, line or 0, message))
+
+    def count_more(self, path, rule: str, count: int) -> None:
+        """Record `count` further problems of one rule without their details."""
+        if count > 0:
+            self._suppressed[(display_path(path), rule)] += count
+
+    def warn(self, path, line: int | None, message: str) -> None:
+        if self.strict:
+            self.error(path, line, message + " (an error under --strict)")
+        else:
+            self.warnings.append(Problem(display_path(path), line or 0, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def error_count(self) -> int:
+        return len(self.errors) + sum(self._suppressed.values())
+
+    def report_lines(self) -> list[str]:
+        lines = [str(p) for p in sorted(self.errors)]
+        for (path, rule), count in sorted(self._suppressed.items()):
+            lines.append(f"{path}: ... and {count} more rows with the same problem ({rule})")
+        return lines
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InputError(self)
+
+
+class InputError(Exception):
+    """The input is invalid; `problems` holds every reason."""
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        super().__init__(f"{problems.error_count()} problem(s) in the input")
+
+
+class OutputError(Exception):
+    """The output folder cannot be used safely (e.g. it is not sitegen's)."""

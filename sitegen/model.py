@@ -1,0 +1,149 @@
+"""The region tree and the coverage cube: every region × period × segment, rolled up.
+
+Figures live in dense numpy arrays indexed by region, so roll-ups for all of
+Indonesia are a handful of vectorised sums rather than 90,000 Python loops, and
+worker processes can share them without copying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import ceil
+
+import numpy as np
+
+from .coverage import CoverageFacts
+from .data import LEVELS, Region, Segment, Source
+
+HEADLINE_GROUPS = ("ekosistem_desa", "pekerja_rentan")
+
+
+@dataclass(frozen=True)
+class Tree:
+    regions: tuple[Region, ...]        # sorted by code: each parent before its children
+    index: dict[str, int]
+    parent: np.ndarray                 # region → parent region, -1 for the root
+    children: tuple[tuple[int, ...], ...]
+    root: int
+
+    def ancestors(self, r: int) -> list[int]:
+        """From the root down to the parent of r."""
+        chain = []
+        p = int(self.parent[r])
+        while p >= 0:
+            chain.append(p)
+            p = int(self.parent[p])
+        return chain[::-1]
+
+
+def build_tree(regions: list[Region], root_code: str) -> Tree:
+    index = {region.code: i for i, region in enumerate(regions)}
+    parent = np.array([index.get(r.parent_code, -1) if r.code != root_code else -1 for r in regions], dtype=np.int64)
+    children: list[list[int]] = [[] for _ in regions]
+    for i, p in enumerate(parent):
+        if p >= 0:
+            children[p].append(i)
+    return Tree(tuple(regions), index, parent, tuple(tuple(c) for c in children), index[root_code])
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Coverage per [region, period, segment], each parent the sum of its children.
+
+    `eligible_unknown` marks cells where some contributing row left eligible empty:
+    those cells get no rate, never an invented one.
+    """
+
+    periods: tuple[str, ...]
+    segments: tuple[Segment, ...]
+    sources: tuple[Source, ...]
+    covered: np.ndarray
+    eligible: np.ndarray
+    reported: np.ndarray
+    eligible_unknown: np.ndarray
+    uses_source: np.ndarray            # [region, source]: the source backs some figure of the region
+
+
+def build_cube(tree: Tree, facts: CoverageFacts, segments, sources) -> Cube:
+    shape = (len(tree.regions), len(facts.periods), len(segments))
+    covered = np.zeros(shape, dtype=np.int64)
+    eligible = np.zeros(shape, dtype=np.int64)
+    reported = np.zeros(shape, dtype=bool)
+    unknown = np.zeros(shape, dtype=bool)
+    uses_source = np.zeros((len(tree.regions), len(sources)), dtype=bool)
+    cell = (facts.region, facts.period, facts.segment)
+    covered[cell] = facts.covered
+    eligible[cell] = np.maximum(facts.eligible, 0)
+    reported[cell] = True
+    unknown[cell] = facts.eligible < 0
+    uses_source[facts.region, facts.source] = True
+    roll_up(tree, covered, eligible, reported, unknown, uses_source)
+    return Cube(facts.periods, tuple(segments), tuple(sources), covered, eligible, reported, unknown, uses_source)
+
+
+def roll_up(tree: Tree, *arrays: np.ndarray) -> None:
+    """Add every region's figures into its parent, deepest level first."""
+    depth = np.array([LEVELS.index(r.level) for r in tree.regions])
+    for level in range(len(LEVELS) - 1, 0, -1):
+        rows = np.flatnonzero((depth == level) & (tree.parent >= 0))
+        if rows.size == 0:
+            continue
+        parents = tree.parent[rows]
+        for array in arrays:
+            if array.dtype == bool:
+                np.logical_or.at(array, parents, array[rows])
+            else:
+                np.add.at(array, parents, array[rows])
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over a set of segments per [region, period]: the figures behind headlines and trends."""
+
+    covered: np.ndarray
+    eligible: np.ndarray
+    reported: np.ndarray
+    eligible_unknown: np.ndarray
+
+    def rate(self) -> np.ndarray:
+        """Coverage rate in percent; NaN where it cannot be known."""
+        known = self.reported & ~self.eligible_unknown & (self.eligible > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(known, self.covered * 100.0 / np.where(known, self.eligible, 1), np.nan)
+
+
+def totals(cube: Cube, segment_mask: np.ndarray) -> Totals:
+    reported = cube.reported[:, :, segment_mask]
+    return Totals(
+        covered=cube.covered[:, :, segment_mask].sum(axis=2),
+        eligible=cube.eligible[:, :, segment_mask].sum(axis=2),
+        reported=reported.any(axis=2),
+        eligible_unknown=(cube.eligible_unknown[:, :, segment_mask] & reported).any(axis=2),
+    )
+
+
+def headline_mask(segments) -> np.ndarray:
+    return np.array([s.group in HEADLINE_GROUPS for s in segments], dtype=bool)
+
+
+def group_mask(segments, group: str) -> np.ndarray:
+    return np.array([s.group == group for s in segments], dtype=bool)
+
+
+def gap_to_target(covered: int, eligible: int, target_pct) -> int:
+    """People still to enrol before covered/eligible reaches the target (0 when reached)."""
+    needed = ceil(Fraction(str(target_pct)) / 100 * eligible)
+    return max(0, needed - covered)
+
+
+def change_pct(now: float, before: float) -> float | None:
+    """Relative change in percent, or None when there is no base to compare with."""
+    if before is None or now is None or before <= 0:
+        return None
+    return (now - before) * 100.0 / before
+
+
+def period_a_year_before(period: str) -> str:
+    year, month = period.split("-")
+    return f"{int(year) - 1:04d}-{month}"

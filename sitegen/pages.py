@@ -1,0 +1,169 @@
+"""Region → page: the figures, sentences, tables and chart rows one page shows.
+
+Everything here is pure: it reads the tree and the cube and returns plain
+values. It runs once per page, so it indexes arrays and never scans them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .charts import ChartTemplate
+from .config import SiteConfig
+from .data import Region
+from .formatting import NumberFormat, month_label
+from .model import Cube, Totals, Tree, change_pct, gap_to_target, period_a_year_before
+from .urls import region_path, relative_url
+
+CHILD_LEVEL = {"nasional": "provinsi", "provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa"}
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything a page may read, built once per build (and shared with worker processes)."""
+
+    config: SiteConfig
+    tree: Tree
+    cube: Cube
+    headline: Totals
+    headline_rate: np.ndarray          # [region, period], NaN where unknown
+    group_rates: dict[str, np.ndarray] # segment group → [region, period] rates, for trend lines
+    paths: tuple[str, ...]             # each region's site-relative folder
+    charts: dict[str, ChartTemplate]
+    illustrative: np.ndarray           # [region]: some figure comes from an illustrative source
+    period_index: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    kind: str
+    title: str
+    summary: str
+    spec: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str          # site-relative file path, e.g. 'desa/63-10-01-2001-x/index.html'
+    template: str      # template names to try, most specific first, joined by '|'
+    context: dict
+
+
+class Texts:
+    """Interface sentences for one language; the strings themselves live in the gettext catalog."""
+
+    def __init__(self, gettext, numbers: NumberFormat, locale: str):
+        self._ = gettext
+        self.numbers = numbers
+        self.locale = locale
+
+
+def region_paths(tree: Tree) -> tuple[str, ...]:
+    return tuple(region_path(region, i == tree.root) for i, region in enumerate(tree.regions))
+
+
+def display_name(region: Region, _) -> str:
+    """'Desa Sungai Dua', 'Kecamatan Batu Licin'; kabupaten/kota names already carry their kind."""
+    prefix = {
+        "provinsi": _("Provinsi"), "kecamatan": _("Kecamatan"), "desa": _("Desa"),
+        "kelurahan": _("Kelurahan"), "desa_adat": _("Desa Adat"),
+    }.get(region.kind if region.level == "desa" else region.level)
+    return f"{prefix} {region.name}" if prefix else region.name
+
+
+def level_name(level: str, _) -> str:
+    return {"nasional": _("Nasional"), "provinsi": _("Provinsi"), "kabupaten": _("Kabupaten/Kota"),
+            "kecamatan": _("Kecamatan"), "desa": _("Desa/Kelurahan")}[level]
+
+
+def figures_at(site: Site, r: int, p: int) -> dict | None:
+    totals = site.headline
+    if p < 0 or not totals.reported[r, p]:
+        return None
+    covered = int(totals.covered[r, p])
+    eligible = None if totals.eligible_unknown[r, p] else int(totals.eligible[r, p])
+    rate = float(site.headline_rate[r, p])
+    return {
+        "covered": covered,
+        "eligible": eligible,
+        "rate": None if math.isnan(rate) else rate,
+        "gap": gap_to_target(covered, eligible, site.config.target.coverage_pct) if eligible else None,
+    }
+
+
+def headline_figures(site: Site, r: int) -> dict | None:
+    p = len(site.cube.periods) - 1
+    now = figures_at(site, r, p)
+    if now is None:
+        return None
+    previous = period_a_year_before(site.cube.periods[p])
+    before = figures_at(site, r, site.period_index.get(previous, -1))
+    now["period"] = site.cube.periods[p]
+    now["previous_period"] = previous if before else None
+    now["covered_change_pct"] = change_pct(now["covered"], before["covered"]) if before else None
+    both_rates = before and now["rate"] is not None and before["rate"] is not None
+    now["rate_change_points"] = now["rate"] - before["rate"] if both_rates else None
+    return now
+
+
+def segment_rows(site: Site, r: int) -> list[dict]:
+    cube, p = site.cube, len(site.cube.periods) - 1
+    rows = []
+    for s in np.flatnonzero(cube.reported[r, p]):
+        covered = int(cube.covered[r, p, s])
+        eligible = None if cube.eligible_unknown[r, p, s] else int(cube.eligible[r, p, s])
+        rows.append({
+            "segment": cube.segments[s],
+            "covered": covered,
+            "eligible": eligible,
+            "rate": covered * 100.0 / eligible if eligible else None,
+            "gap": gap_to_target(covered, eligible, site.config.target.coverage_pct) if eligible else None,
+        })
+    return rows
+
+
+def child_rows(site: Site, r: int, _) -> list[dict]:
+    """Children with their latest figures, ranked by rate (highest first), unknown rates last."""
+    p = len(site.cube.periods) - 1
+    rows = []
+    for c in site.tree.children[r]:
+        region = site.tree.regions[c]
+        rows.append({"region": region, "name": display_name(region, _),
+                     "url": relative_url(site.paths[r], site.paths[c]), **(figures_at(site, c, p) or {})})
+    rows.sort(key=lambda row: (row.get("rate") is None, -(row.get("rate") or 0), row["region"].name))
+    return rows
+
+
+def sibling_links(site: Site, r: int, _) -> list[dict]:
+    parent = int(site.tree.parent[r])
+    if parent < 0:
+        return []
+    return [{"name": display_name(site.tree.regions[s], _), "url": relative_url(site.paths[r], site.paths[s]),
+             "current": s == r} for s in site.tree.children[parent]]
+
+
+def breadcrumb(site: Site, r: int, _) -> list[dict]:
+    return [{"name": display_name(site.tree.regions[a], _), "url": relative_url(site.paths[r], site.paths[a])}
+            for a in site.tree.ancestors(r)]
+
+
+def comparison_rows(site: Site, r: int, _) -> list[dict]:
+    """This region beside its parent and the site's root region (the regency on a village page)."""
+    p = len(site.cube.periods) - 1
+    chain = [r]
+    parent = int(site.tree.parent[r])
+    if parent >= 0:
+        chain.append(parent)
+    if site.tree.root not in chain:
+        chain.append(site.tree.root)
+    rows = []
+    for c in chain:
+        rate = float(site.headline_rate[c, p])
+        rows.append({"name": display_name(site.tree.regions[c], _), "rate": None if math.isnan(rate) else rate})
+    return rows

@@ -1,0 +1,117 @@
+"""One region's page: its context, its charts and their one-sentence summaries."""
+
+from __future__ import annotations
+
+import math
+
+from .data import GROUPS
+from .formatting import month_label
+from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, child_rows, comparison_rows,
+                    display_name, headline_figures, level_name, segment_rows, sibling_links)
+from .urls import relative_url
+
+
+def group_names(_) -> dict[str, str]:
+    return {"ekosistem_desa": _("Ekosistem desa"), "pekerja_rentan": _("Pekerja rentan"),
+            "formal": _("Pekerja formal"), "informal": _("Pekerja informal")}
+
+
+def region_page(site: Site, r: int, texts: Texts) -> Page:
+    _ = texts._
+    region = site.tree.regions[r]
+    children = child_rows(site, r, _) if site.tree.children[r] else []
+    comparison = comparison_rows(site, r, _) if r != site.tree.root else []
+    charts = [chart for chart in (
+        comparison_chart(site, comparison, texts) if comparison else None,
+        ranking_chart(site, region.level, children, texts) if children else None,
+        trend_chart(site, r, texts),
+    ) if chart is not None]
+    context = {
+        "region": region,
+        "title": display_name(region, _),
+        "level_name": level_name(region.level, _),
+        "is_root": r == site.tree.root,
+        "base": relative_url(site.paths[r], ""),
+        "breadcrumb": breadcrumb(site, r, _),
+        "headline": headline_figures(site, r),
+        "segments": segment_rows(site, r),
+        "children": children,
+        "children_level_name": level_name(CHILD_LEVEL[region.level], _) if children else "",
+        "siblings": sibling_links(site, r, _) if region.level == "desa" else [],
+        "comparison": comparison,
+        "charts": charts,
+        "sources": [s for s, used in zip(site.cube.sources, site.cube.uses_source[r]) if used],
+        "illustrative": bool(site.illustrative[r]),
+    }
+    templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
+    return Page(site.paths[r] + "index.html", templates, context)
+
+
+def ranking_chart(site: Site, level: str, children: list[dict], texts: Texts) -> Chart | None:
+    _, fmt = texts._, texts.numbers
+    known = [c for c in children if c.get("rate") is not None]
+    if not known:
+        return None
+    child_level = CHILD_LEVEL[level]
+    best, worst = known[0], known[-1]
+    summary = _("Cakupan tertinggi di %(best)s (%(best_rate)s) dan terendah di %(worst)s (%(worst_rate)s); "
+                "target %(target)s.") % {
+        "best": best["name"], "best_rate": fmt.percent(best["rate"]),
+        "worst": worst["name"], "worst_rate": fmt.percent(worst["rate"]),
+        "target": fmt.percent(float(site.config.target.coverage_pct))}
+    rows = [{"name": c["region"].name, "rate": round(c["rate"], 2)} for c in known]
+    return Chart(
+        id="chart-ranking", kind="ranking",
+        title=_("Cakupan per %(level)s, diurutkan") % {"level": level_name(child_level, _).lower()},
+        summary=summary, spec=site.charts["ranking"].fill(rows),
+        columns=(level_name(child_level, _), _("Cakupan")),
+        rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
+    )
+
+
+def comparison_chart(site: Site, comparison: list[dict], texts: Texts) -> Chart | None:
+    _, fmt = texts._, texts.numbers
+    known = [c for c in comparison if c["rate"] is not None]
+    if len(known) < 2 or comparison[0]["rate"] is None:
+        return None
+    first, others = known[0], known[1:]
+    summary = _("Cakupan %(name)s %(rate)s, dibandingkan dengan %(others)s.") % {
+        "name": first["name"], "rate": fmt.percent(first["rate"]),
+        "others": _(" dan ").join(f"{c['name']} {fmt.percent(c['rate'])}" for c in others)}
+    return Chart(
+        id="chart-comparison", kind="comparison",
+        title=_("Dibandingkan dengan wilayah di atasnya"),
+        summary=summary,
+        spec=site.charts["comparison"].fill([{"name": c["name"], "rate": round(c["rate"], 2)} for c in known]),
+        columns=(_("Wilayah"), _("Cakupan")),
+        rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
+    )
+
+
+def trend_chart(site: Site, r: int, texts: Texts) -> Chart | None:
+    _, fmt = texts._, texts.numbers
+    names = group_names(_)
+    periods = site.cube.periods
+    rows, sentences, table = [], [], []
+    for group in GROUPS:
+        rates = site.group_rates.get(group)
+        if rates is None:
+            continue
+        known = [(p, float(rates[r, p])) for p in range(len(periods)) if not math.isnan(rates[r, p])]
+        if not known:
+            continue
+        rows += [{"period": periods[p] + "-01", "group": names[group], "rate": round(v, 2)} for p, v in known]
+        (p0, v0), (p1, v1) = known[0], known[-1]
+        sentences.append(_("%(group)s dari %(start)s (%(start_period)s) menjadi %(end)s (%(end_period)s)") % {
+            "group": names[group], "start": fmt.percent(v0), "start_period": month_label(periods[p0], texts.locale),
+            "end": fmt.percent(v1), "end_period": month_label(periods[p1], texts.locale)})
+        table += [(month_label(periods[p], texts.locale), names[group], fmt.percent(v)) for p, v in known]
+    if not rows:
+        return None
+    return Chart(
+        id="chart-trend", kind="trend", title=_("Tren cakupan per bulan"),
+        summary=_("Cakupan: %(changes)s.") % {"changes": "; ".join(sentences)},
+        spec=site.charts["trend"].fill(rows),
+        columns=(_("Bulan"), _("Kelompok"), _("Cakupan")),
+        rows=tuple(table),
+    )
