@@ -46,9 +46,9 @@ def load_coverage(data_dir: Path, region_codes: list[str], region_levels: list[s
     before = problems.error_count()
     frame = index_columns(frame, region_codes, segment_ids, source_ids)
     report_row_problems(path, frame, problems)
-    if problems.error_count() == before:
-        report_duplicates(path, frame, problems)
-        report_mixed_levels(path, frame, region_levels, problems)
+    report_duplicates(path, frame, problems)
+    report_mixed_levels(path, frame.filter(pl.col("region_idx").is_not_null() & pl.col("segment_idx").is_not_null()),
+                        region_levels, problems)
     if problems.error_count() > before:
         return None
     return to_facts(frame)

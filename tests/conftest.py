@@ -1,0 +1,129 @@
+"""Shared fixtures: scratch sites made from a dict of files, and one full build of the bundled site."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+SITE_YAML = """\
+title: {id: Situs Uji, en: Test Site}
+base_url: https://example.org/uji/
+root_region: "63.10"
+as_of: 2025-04-30
+target: {coverage_pct: 99.5, year: 2045, source: src}
+"""
+
+REGIONS_CSV = """\
+code,name,level,parent_code,kind
+63.10,Kabupaten Tanah Bumbu,kabupaten,63,kabupaten
+63.10.01,Batu Licin,kecamatan,63.10,
+63.10.01.1007,Batulicin,desa,63.10.01,kelurahan
+63.10.01.2005,Segumbang,desa,63.10.01,desa
+63.10.02,Kusan Hilir,kecamatan,63.10,
+63.10.02.1001,Kota Pagatan,desa,63.10.02,kelurahan
+"""
+
+SEGMENTS_YAML = """\
+segments:
+  - id: perangkat_desa
+    name: {id: Perangkat desa, en: Village officials}
+    description: {id: Perangkat desa., en: Village officials.}
+    group: ekosistem_desa
+    programs: [JKK, JKM]
+  - id: pekerja_rentan
+    name: {id: Pekerja rentan, en: Vulnerable workers}
+    description: {id: Pekerja rentan., en: Vulnerable workers.}
+    group: pekerja_rentan
+    programs: [JKK, JKM]
+  - id: penerima_upah
+    name: {id: Penerima upah, en: Wage earners}
+    description: {id: Pekerja formal., en: Formal workers.}
+    group: formal
+    programs: [JKK, JKM, JHT, JP, JKP]
+"""
+
+SOURCES_YAML = """\
+sources:
+  - id: src
+    publisher: Test
+    title: Test data
+    date: 2025-04-30
+    url: https://example.org/
+    illustrative: true
+"""
+
+COVERAGE_CSV = """\
+period,region_code,segment,covered,eligible,source
+2024-04,63.10.01.1007,perangkat_desa,5,10,src
+2024-04,63.10.01.2005,perangkat_desa,6,12,src
+2024-04,63.10.02.1001,perangkat_desa,4,8,src
+2024-04,63.10.01.2005,pekerja_rentan,10,40,src
+2025-04,63.10.01.1007,perangkat_desa,8,10,src
+2025-04,63.10.01.2005,perangkat_desa,9,12,src
+2025-04,63.10.02.1001,perangkat_desa,8,8,src
+2025-04,63.10.01.2005,pekerja_rentan,20,40,src
+2025-04,63.10,penerima_upah,1000,,src
+"""
+
+DEFAULT_FILES = {
+    "data/site.yaml": SITE_YAML,
+    "data/regions.csv": REGIONS_CSV,
+    "data/segments.yaml": SEGMENTS_YAML,
+    "data/sources.yaml": SOURCES_YAML,
+    "data/coverage.csv": COVERAGE_CSV,
+}
+
+
+def write_site(root: Path, files: dict[str, str | bytes | None]) -> Path:
+    """Write the default scratch site with `files` replacing (or, with None, removing) entries."""
+    merged = {**DEFAULT_FILES, **files}
+    for name, content in merged.items():
+        if content is None:
+            continue
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path, monkeypatch):
+    """make_site({"data/coverage.csv": "..."}) → a scratch site folder, also the working folder."""
+    def make(files: dict | None = None) -> Path:
+        root = write_site(tmp_path / "site", files or {})
+        monkeypatch.chdir(root)
+        return root
+    return make
+
+
+@pytest.fixture
+def run_cli():
+    def run(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return run
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory) -> Path:
+    """One full build of the bundled Tanah Bumbu site, shared by the tests that read it."""
+    work = tmp_path_factory.mktemp("bundled")
+    for folder in ("data", "content", "templates", "assets"):
+        if (REPO / folder).exists():
+            shutil.copytree(REPO / folder, work / folder)
+    out = work / "_site"
+    result = CliRunner().invoke(main, [
+        "build", "--data", str(work / "data"), "--content", str(work / "content"),
+        "--templates", str(work / "templates"), "--assets", str(work / "assets"), "--out", str(out)],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
