@@ -10,10 +10,12 @@ import gettext
 import hashlib
 import json
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import jinja2
 import numpy as np
 
 from . import __version__
@@ -122,11 +124,23 @@ def build(options: BuildOptions) -> BuildResult:
         pages = write_region_pages(site, renderer, texts, writer, options.progress)
         write_site_files(site, renderer, writer)
         writer.commit()
+    except jinja2.TemplateError as exc:
+        writer.abort()
+        problems.error(*template_location(exc), f"template error: {exc.message or exc}")
+        problems.raise_if_any()
     except BaseException:
         writer.abort()
         raise
     return BuildResult(pages=pages, files=len(writer.written), warnings=problems.warnings,
                        seconds=time.perf_counter() - started)
+
+
+def template_location(exc: jinja2.TemplateError) -> tuple[str, int | None]:
+    """The template file and line a Jinja error points at (from the rewritten traceback)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    return (frames[-1].filename, frames[-1].lineno) if frames else ("templates", None)
 
 
 def site_globals(site: Site, assets: dict, locale: str) -> dict:

@@ -38,6 +38,9 @@ def input_options(command):
         click.option("--base-url", default=None, metavar="URL",
                      help="Public address of the site, e.g. https://example.org/jamsostek/ (overrides site.yaml)."),
         click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+        click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=".sitegen-cache",
+                     show_default=True, envvar="SITEGEN_CACHE_DIR",
+                     help="Where chart specs and the Vega bundle are cached between builds."),
     ]
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
 
@@ -55,7 +58,7 @@ def main():
 @input_options
 @click.option("--out", type=click.Path(path_type=Path), default="_site", show_default=True,
               help="Output folder; replaced as a whole only when the build succeeds.")
-def build_command(data, content, templates, assets, base_url, strict, out):
+def build_command(data, content, templates, assets, base_url, strict, cache_dir, out):
     """Validate the inputs and write the static site to --out.
 
     The previous site stays untouched unless the whole build succeeds.
@@ -63,7 +66,7 @@ def build_command(data, content, templates, assets, base_url, strict, out):
     """
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
-                           base_url=base_url, strict=strict, progress=progress)
+                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress)
     result = run(build, options)
     click.echo(f"sitegen: wrote {result.pages} pages ({result.files} files) to {out} "
                f"with {len(result.warnings)} warning(s) in {result.seconds:.2f} s")
@@ -71,7 +74,7 @@ def build_command(data, content, templates, assets, base_url, strict, out):
 
 @main.command("check")
 @input_options
-def check_command(data, content, templates, assets, base_url, strict):
+def check_command(data, content, templates, assets, base_url, strict, cache_dir):
     """Validate the inputs without writing anything.
 
     Exit codes: 0 valid, 1 invalid input, 2 usage error.

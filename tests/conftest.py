@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -94,6 +95,19 @@ def write_site(root: Path, files: dict[str, str | bytes | None]) -> Path:
         else:
             path.write_text(content, encoding="utf-8", newline="")
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory):
+    """One chart/Vega-bundle cache for every build in the test session (a cold cache costs ~2 s)."""
+    cache = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("SITEGEN_CACHE_DIR")
+    os.environ["SITEGEN_CACHE_DIR"] = str(cache)
+    yield cache
+    if previous is None:
+        os.environ.pop("SITEGEN_CACHE_DIR", None)
+    else:
+        os.environ["SITEGEN_CACHE_DIR"] = previous
 
 
 @pytest.fixture

@@ -1,0 +1,100 @@
+"""The built site in a real browser: Playwright driving Debian's Chromium.
+
+Every chart must draw (an SVG inside its container), no console error, and no
+request may leave the local server.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is required in CI: apt-get install -y chromium")
+    pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(bundled_site):
+    """Serve the site under a sub-path, as a project page would be: http://127.0.0.1:PORT/jamsostek/."""
+    root = bundled_site.parent / "webroot"
+    root.mkdir(exist_ok=True)
+    link = root / "jamsostek"
+    if not link.exists():
+        link.symlink_to(bundled_site, target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/jamsostek/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def first(folder: Path) -> str:
+    return sorted(p.name for p in folder.iterdir())[0]
+
+
+@pytest.mark.parametrize("page_kind", ["home", "kecamatan", "desa"])
+def test_charts_draw_without_errors_or_foreign_requests(browser, server, bundled_site, page_kind):
+    path = {"home": "", "kecamatan": f"kecamatan/{first(bundled_site / 'kecamatan')}/",
+            "desa": f"desa/{first(bundled_site / 'desa')}/"}[page_kind]
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    errors, foreign = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    page.goto(server + path)
+    charts = page.locator("[data-chart]")
+    assert charts.count() >= 1
+    for i in range(charts.count()):
+        charts.nth(i).scroll_into_view_if_needed()
+        charts.nth(i).locator("svg").first.wait_for(state="attached", timeout=15000)
+    drawn = page.evaluate("Array.from(document.querySelectorAll('[data-chart]')).map(e => e.dataset.drawn)")
+    assert drawn == ["true"] * charts.count()
+    assert not errors, errors
+    assert not foreign, foreign
+    page.close()
+
+
+def test_page_is_complete_before_any_chart_is_drawn(browser, server):
+    """Without scrolling, the Vega bundle is not fetched and the data tables are visible."""
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server)
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in requests if "/assets/vega." in u]
+    assert page.locator("details.chart-data table").first.is_visible()
+    page.close()
+
+
+def test_layout_fits_a_360px_screen(browser, server):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(server)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    page.close()

@@ -1,0 +1,179 @@
+"""`sitegen build` and `check` end to end: pages, links, output safety, determinism."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+from bs4 import BeautifulSoup
+
+from sitegen.writer import MARKER
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def html_files(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_bundled_site_has_a_page_per_region(bundled_site):
+    assert (bundled_site / "index.html").is_file()
+    assert len(list((bundled_site / "kecamatan").iterdir())) == 12
+    assert len(list((bundled_site / "desa").iterdir())) == 157
+    region_pages = [p for p in html_files(bundled_site) if p.name == "index.html"]
+    assert len(region_pages) == 1 + 12 + 157
+    for name in ("404.html", "sitemap.xml", "robots.txt", MARKER):
+        assert (bundled_site / name).is_file()
+    assert (bundled_site / "sitemap.xml").read_text().count("<loc>") == 170
+
+
+def test_home_page_headline_matches_published_totals(bundled_site):
+    page = soup(bundled_site / "index.html")
+    assert page.h1.get_text(strip=True) == "Kabupaten Tanah Bumbu"
+    figures = {dt.get_text(strip=True): dd.get_text(" ", strip=True)
+               for dt, dd in zip(page.select(".figures dt"), page.select(".figures dd"))}
+    # 8.146 village-ecosystem workers + 2.192 vulnerable workers (klikkalsel.com, 16 April 2025)
+    assert figures["Pekerja terlindungi"] == "10.338"
+    segments = {row.th.get_text(strip=True): [td.get_text(strip=True) for td in row.find_all("td")]
+                for row in page.select("#segments-heading ~ .table-wrap tbody tr")}
+    assert segments["Pekerja rentan"][0] == "2.192"
+    assert segments["Pekerja penerima upah"][1] == "–"  # eligible unknown: no rate invented
+    assert "ilustratif" in page.select_one(".notice").get_text()
+    assert page.select("#chart-ranking") and page.select("#chart-trend")
+
+
+def test_every_page_says_numbers_are_illustrative(bundled_site):
+    for path in html_files(bundled_site):
+        if path.name == "index.html":
+            assert "Angka ilustratif" in path.read_text(encoding="utf-8"), path
+
+
+def test_every_chart_has_title_summary_and_table(bundled_site):
+    for path in [bundled_site / "index.html", *sorted((bundled_site / "desa").glob("*/index.html"))[:20]]:
+        for section in soup(path).select("section.chart"):
+            assert section.h2.get_text(strip=True)
+            assert section.select_one(".chart-summary").get_text(strip=True).endswith(".")
+            assert section.select("table tbody tr"), path
+            assert section.select_one("script[type='application/json']")
+
+
+def test_internal_links_resolve_from_a_sub_path(bundled_site):
+    """Every relative link and resource points at a file that exists, served from /jamsostek/."""
+    base = "https://example.org/jamsostek/"
+    missing = []
+    for path in html_files(bundled_site):
+        if path.name == "404.html":  # served at any missing path, so it links by base_url instead
+            continue
+        page_url = base + path.relative_to(bundled_site).as_posix()
+        document = soup(path)
+        for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("script", "data-vega"), ("img", "src")):
+            for node in document.find_all(tag):
+                value = node.get(attr)
+                if not value or value.startswith(("mailto:", "#")):
+                    continue
+                target = urljoin(page_url, value)
+                if not target.startswith(base):
+                    assert tag == "a", f"{path}: resource from another host: {value}"
+                    continue
+                local = bundled_site / urlparse(target).path[len("/jamsostek/"):]
+                if local.is_dir():
+                    local = local / "index.html"
+                if not local.is_file():
+                    missing.append(f"{path.relative_to(bundled_site)} → {value}")
+    assert not missing, missing[:10]
+
+
+def test_desa_page_has_breadcrumb_comparison_and_siblings(bundled_site):
+    page = soup(next((bundled_site / "desa").glob("63-10-01-2005-*/index.html")))
+    crumbs = [a.get_text(strip=True) for a in page.select(".breadcrumb a")]
+    assert crumbs == ["Kabupaten Tanah Bumbu", "Kecamatan Batu Licin"]
+    rows = [r.th.get_text(strip=True) for r in page.select("#chart-comparison ~ details tbody tr")]
+    assert rows == ["Desa Segumbang", "Kecamatan Batu Licin", "Kabupaten Tanah Bumbu"]
+    siblings = page.select("#siblings-heading ~ ul li")
+    assert len(siblings) == 9 and any(li.get("aria-current") == "page" for li in siblings)
+
+
+def test_two_builds_are_byte_identical(make_site, run_cli):
+    make_site()
+    assert run_cli("build", "--out", "a").exit_code == 0
+    assert run_cli("build", "--out", "b").exit_code == 0
+    comparison = filecmp.dircmp("a", "b")
+    assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
+    for sub in comparison.subdirs.values():
+        assert not sub.diff_files and not sub.left_only and not sub.right_only
+
+
+def test_base_url_option_sets_absolute_urls(make_site, run_cli):
+    make_site()
+    result = run_cli("build", "--base-url", "https://example.org/jamsostek")
+    assert result.exit_code == 0, result.output
+    assert "<loc>https://example.org/jamsostek/kecamatan/" in Path("_site/sitemap.xml").read_text()
+    assert "Sitemap: https://example.org/jamsostek/sitemap.xml" in Path("_site/robots.txt").read_text()
+    assert 'href="/jamsostek/assets/style.' in Path("_site/404.html").read_text()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(make_site, run_cli):
+    root = make_site()
+    result = run_cli("build", "--out", ".")
+    assert result.exit_code == 1
+    assert "was not made by sitegen" in result.output
+    assert (root / "data" / "coverage.csv").is_file()
+    assert not (root / MARKER).exists()
+
+
+def test_rebuild_replaces_its_own_output(make_site, run_cli):
+    make_site()
+    assert run_cli("build").exit_code == 0
+    stray = Path("_site/stale.html")
+    stray.write_text("old")
+    assert run_cli("build").exit_code == 0
+    assert not stray.exists() and Path("_site/index.html").is_file()
+    assert not [p for p in os.listdir(".") if "sitegen-staging" in p or "sitegen-old" in p]
+
+
+def test_template_error_names_the_template_line_and_keeps_the_old_site(make_site, run_cli):
+    make_site()
+    assert run_cli("build").exit_code == 0
+    before = Path("_site/index.html").read_bytes()
+    Path("templates").mkdir()
+    Path("templates/region.html").write_text('{% extends "default:region.html" %}\n{% block main %}\n{{ no_such_value }}\n{% endblock %}\n')
+    result = run_cli("build")
+    assert result.exit_code == 1
+    assert re.search(r"templates/region\.html:3: template error: .*no_such_value", result.output), result.output
+    assert Path("_site/index.html").read_bytes() == before
+
+
+def test_site_template_overrides_and_extends_the_default(make_site, run_cli):
+    make_site()
+    Path("templates").mkdir()
+    Path("templates/desa.html").write_text(
+        '{% extends "default:region.html" %}\n{% block main %}<p id="custom">Custom</p>{{ super() }}{% endblock %}\n')
+    assert run_cli("build").exit_code == 0
+    desa = soup(next(Path("_site/desa").glob("*/index.html")))
+    assert desa.select_one("#custom") and desa.h1
+    assert not soup(Path("_site/index.html")).select_one("#custom")
+
+
+def test_check_validates_without_writing(make_site, run_cli):
+    make_site()
+    result = run_cli("check")
+    assert result.exit_code == 0 and "input is valid" in result.output
+    assert not Path("_site").exists()
+
+
+def test_help_states_exit_codes(run_cli):
+    for command in ("build", "check"):
+        result = run_cli(command, "--help")
+        assert "Exit codes: 0" in " ".join(result.output.split())
+
+
+def test_usage_error_exits_2(run_cli):
+    result = run_cli("build", "--no-such-option")
+    assert result.exit_code == 2
