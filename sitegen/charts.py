@@ -68,13 +68,12 @@ def chart_specs(labels: ChartLabels, target_pct: float) -> dict[str, dict]:
         target_rule,
     ).properties(width="container", height=alt.Step(24))
 
-    trend = alt.Chart(inline()).mark_line(point=True).encode(
+    trend = alt.Chart(inline()).mark_line(point=alt.OverlayMarkDef(filled=True, size=30)).encode(
         x=alt.X("period:T", timeUnit="utcyearmonth", title=labels.period, axis=alt.Axis(format="%b %Y")),
         y=alt.Y("rate:Q", axis=rate_axis, scale=rate_scale),
         color=alt.Color("group:N", title=labels.group, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(range=["#1f5f8b", "#b35806", "#4d7f2a", "#6a3d9a"])),
         strokeDash=alt.StrokeDash("group:N", title=labels.group, legend=alt.Legend(orient="bottom")),
-        shape=alt.Shape("group:N", title=labels.group, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("period:T", timeUnit="utcyearmonth", title=labels.period, format="%B %Y"),
                  alt.Tooltip("group:N", title=labels.group),
                  alt.Tooltip("rate:Q", title=labels.rate, format=",.1f")],

@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import Problems
 from .sources import LineDict, line_of, load_yaml
 
-SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "language"}
+SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact"}
 TARGET_KEYS = {"coverage_pct", "year", "source"}
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 

@@ -1,0 +1,32 @@
+"""Docs that cannot drift: every data column, site setting and CLI option is documented."""
+
+from pathlib import Path
+
+from sitegen.cli import main
+from sitegen.config import SITE_KEYS
+from sitegen.coverage import COLUMNS
+from sitegen.data import REGION_COLUMNS, SEGMENT_KEYS, SOURCE_KEYS
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_data_contract_documents_every_column_and_key():
+    text = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
+    for name in (*COLUMNS, *REGION_COLUMNS, *SEGMENT_KEYS, *SOURCE_KEYS, *SITE_KEYS):
+        assert f"`{name}`" in text, f"docs/data.md does not document {name}"
+
+
+def test_readme_documents_every_build_option():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in ("build", "check"):
+        for param in main.commands[command].params:
+            for option in param.opts:
+                if option.startswith("--") and option not in ("--help", "--cache-dir"):
+                    assert option in text, f"README does not mention {command} {option}"
+    assert "--cache-dir" in text
+
+
+def test_readme_links_the_data_contract_and_screenshot():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "docs/data.md" in text
+    assert (REPO / "docs" / "screenshot-desa.png").is_file()
