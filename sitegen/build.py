@@ -72,7 +72,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     segments = load_segments(options.data, problems)
     sources = load_sources(options.data, problems)
     if config and sources and config.target.source not in {s.id for s in sources}:
-        problems.error(options.data / "site.yaml", None,
+        problems.error(options.data / "site.yaml", config.target.source_line,
                        f"target.source {config.target.source!r} is not an id in sources.yaml")
     facts = None
     if regions and segments and sources:

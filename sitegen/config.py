@@ -29,6 +29,7 @@ class Target:
     coverage_pct: Decimal
     year: int
     source: str
+    source_line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def read_text_pair(value, path, line, key, problems: Problems) -> Text | None:
 def warn_unknown_keys(mapping: dict, known: set, path, problems: Problems, prefix: str = "") -> None:
     for key in mapping:
         if key not in known:
-            problems.warn(path, line_of(mapping, key), f"unknown key {prefix}{key!r} (a typo?)")
+            problems.warn(path, line_of(mapping, key), f"unknown key {prefix + str(key)!r} (a typo?)")
 
 
 def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
@@ -141,4 +142,4 @@ def load_target(raw, path, problems: Problems) -> Target | None:
     if not isinstance(source, str) or not source:
         problems.error(path, line, "target.source must name a source id from sources.yaml")
         return None
-    return Target(pct, year, source)
+    return Target(pct, year, source, line_of(raw, "source") or line)

@@ -19,8 +19,8 @@ from .errors import MAX_REPORTED_PER_RULE, Problems
 from .sources import check_header, csv_records, decode_utf8, read_bytes
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
-PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-COUNT_RE = r"^\d{1,15}$"
+PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+COUNT_RE = r"^[0-9]{1,15}$"  # [0-9], not \d: polars' \d also matches other scripts' digits
 FIRST_DATA_LINE = 2
 
 

@@ -112,7 +112,9 @@ def example_code(level: str) -> str:
 
 
 def check_region_tree(path, regions: dict, lines: dict, root_code, problems: Problems) -> None:
-    if root_code is not None and root_code not in regions:
+    if root_code is None:  # site.yaml is broken and already reported; the tree cannot be judged
+        return
+    if root_code not in regions:
         problems.error(path, None, f"the root region {root_code!r} from site.yaml is not in this file")
         return
     for code, region in regions.items():

@@ -106,10 +106,7 @@ ROW_RULES = [
     pytest.param(3, ROW.format(covered="1.5", eligible=12), 'covered "1.5" is not a whole number', id="covered-decimal"),
     pytest.param(3, ROW.format(covered="", eligible=12), 'covered "" is not a whole number', id="covered-empty"),
     pytest.param(3, ROW.format(covered="١٢", eligible=12), 'covered "١٢" is not a whole number',
-                 id="covered-arabic-indic-digits",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "COUNT_RE uses \\d, which polars matches against any Unicode digit, but the Int64 cast "
-                     "only parses ASCII: the row passes validation and the build writes a garbage count"))),
+                 id="covered-arabic-indic-digits"),
     pytest.param(3, ROW.format(covered=6, eligible="12a"), 'eligible "12a" is not a whole number', id="eligible-12a"),
     pytest.param(3, ROW.format(covered=6, eligible="-12"), 'eligible "-12" is not a whole number', id="eligible-negative"),
     pytest.param(3, ROW.format(covered=6, eligible="1.5"), 'eligible "1.5" is not a whole number', id="eligible-decimal"),
@@ -380,9 +377,6 @@ def test_site_as_of_not_a_date(check):
     assert_fails(check({SITE: site}), f"{SITE}:4: as_of 'soon' is not a date (YYYY-MM-DD)")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a date-shaped but impossible date makes PyYAML's timestamp constructor raise ValueError, "
-    "which load_yaml does not catch: a traceback instead of path:line"))
 @pytest.mark.parametrize("path, files, expected", [
     (SITE, {SITE: replace_once(SITE_YAML, "as_of: 2025-04-30", "as_of: 2025-02-30")}, f"{SITE}:4: "),
     (SOURCES, {SOURCES: replace_once(SOURCES_YAML, "date: 2025-04-30", "date: 2025-13-01")}, f"{SOURCES}:5: "),
@@ -402,24 +396,13 @@ def test_site_target_coverage_pct_of_100_is_allowed(check):
     assert_valid(check({SITE: replace_once(SITE_YAML, "coverage_pct: 99.5", "coverage_pct: 100")}))
 
 
-def test_site_target_source_not_in_sources_yaml(check):
-    site = replace_once(SITE_YAML, "source: src", "source: nosuch")
-    stderr = assert_fails(check({SITE: site}))
-    assert re.search(rf"^{re.escape(SITE)}(:\d+)?: target.source 'nosuch' is not an id in sources.yaml$",
-                     stderr, re.MULTILINE), stderr
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "build.load_inputs reports this problem with line None although site.yaml's target.source line is known"))
 def test_site_target_source_not_in_sources_yaml_names_its_line(check):
     site = replace_once(SITE_YAML, "source: src", "source: nosuch")
     assert_fails(check({SITE: site}), f"{SITE}:5: target.source 'nosuch' is not an id in sources.yaml")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "any site.yaml error makes the config None, so load_regions gets root_code=None and reports the root "
-    "region's parent as missing: a spurious regions.csv error"))
 def test_site_yaml_error_does_not_cause_regions_errors(check):
+    """A broken site.yaml leaves the root region unknown; the root's parent must not then be reported missing."""
     site = replace_once(SITE_YAML, "as_of: 2025-04-30", "as_of: soon")
     stderr = assert_fails(check({SITE: site}), f"{SITE}:4: as_of 'soon' is not a date")
     assert problem_lines(stderr, REGIONS) == []
@@ -436,8 +419,6 @@ def test_site_unknown_key_is_an_error_under_strict(check):
     assert_fails(result, f"{SITE}:6: unknown key 'colour' (a typo?) (an error under --strict)")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config.warn_unknown_keys formats f\"{prefix}{key!r}\", so the key is shown as target.'yaer'"))
 def test_site_unknown_target_key_is_a_warning(check):
     site = replace_once(SITE_YAML, "source: src}", "source: src, yaer: 2030}")
     result = check({SITE: site})
