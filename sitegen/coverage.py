@@ -1,9 +1,10 @@
 """`data/coverage.csv` → validated coverage facts as columns (numpy arrays).
 
-The national file has about five million rows, so rows are parsed by polars and
+The national file has about five million rows, so it is parsed by polars and
 checked with vectorised expressions; every message still names `file:line`.
-Line numbers are exact: when the file holds quotes or ragged rows (where a
-row's position and its line could differ) it is read row by row with `csv`.
+Line numbers are exact: when a row's position and its line could differ
+(quoted fields, ragged or blank lines, bad bytes) the file is read row by row
+with `csv` instead, which is slower but names every line.
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ def load_coverage(data_dir: Path, region_codes: list[str], region_levels: list[s
     if frame is None:
         return None
     before = problems.error_count()
-    frame = index_columns(frame, region_codes, segment_ids, source_ids)
+    frame, periods = index_columns(frame, region_codes, segment_ids, source_ids)
     report_row_problems(path, frame, problems)
-    report_duplicates(path, frame, problems)
-    report_mixed_levels(path, frame.filter(pl.col("region_idx").is_not_null() & pl.col("segment_idx").is_not_null()),
-                        region_levels, problems)
+    keyed = pl.all_horizontal(pl.col(c).is_not_null() for c in ("region_idx", "segment_idx", "period_idx"))
+    valid = frame if problems.error_count() == before else frame.filter(keyed)
+    report_duplicates(path, valid, len(periods), len(segment_ids), problems)
+    report_mixed_levels(path, valid, region_levels, len(segment_ids), problems)
     if problems.error_count() > before:
         return None
-    return to_facts(frame)
+    return to_facts(frame, periods)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -59,39 +61,45 @@ def load_coverage(data_dir: Path, region_codes: list[str], region_levels: list[s
 def read_frame(path: Path, problems: Problems) -> pl.DataFrame | None:
     """All cells as strings plus a `line` column."""
     data = read_bytes(path, problems)
-    if data is None or decode_utf8(path, data, problems) is None:
+    if data is None:
         return None
     header_end = data.find(b"\n")
-    header_text = data[: header_end if header_end >= 0 else len(data)].decode().rstrip("\r")
-    if not header_text.strip():
+    header_bytes = data[: header_end if header_end >= 0 else len(data)]
+    if not header_bytes.strip():
         problems.error(path, 1, "file is empty; expected a header row")
         return None
-    header = [h.strip() for h in header_text.split(",")]
-    if b'"' not in data[:header_end] and not check_header(path, header, COLUMNS, problems):
+    header = [h.strip() for h in header_bytes.decode("utf-8", "replace").rstrip("\r").split(",")]
+    if b'"' not in header_bytes and not check_header(path, header, COLUMNS, problems):
         return None
     frame = read_fast(data, header) if b'"' not in data else None
-    return frame if frame is not None else read_exact(path, data, problems)
+    if frame is None:
+        frame = read_exact(path, data, problems)
+    return frame
 
 
 def read_fast(data: bytes, header: list[str]) -> pl.DataFrame | None:
-    """Parse with polars; None when line numbers could not be trusted (ragged rows)."""
-    rows_with_text = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
-    expected_commas = (len(header) - 1) * (rows_with_text + 1)
-    if np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord(",")) != expected_commas:
+    """Parse with polars; None when line numbers could not be trusted or the bytes are not UTF-8."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if data.count(b",") != (len(header) - 1) * lines:
         return None  # a ragged or blank line: let the exact reader name it
     try:
         frame = pl.read_csv(io.BytesIO(data), infer_schema=False, empty_string_is_null=False,
                             new_columns=header, row_index_name="line", row_index_offset=FIRST_DATA_LINE)
     except pl.exceptions.PolarsError:
         return None
-    frame = frame.with_columns(pl.col("line").cast(pl.Int64))
-    return frame.select(["line", *COLUMNS]).with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
+    frame = frame.select(pl.col("line").cast(pl.Int64), *COLUMNS)
+    if b" " in data or b"\t" in data:
+        frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
+    return frame
 
 
 def read_exact(path: Path, data: bytes, problems: Problems) -> pl.DataFrame | None:
+    text = decode_utf8(path, data, problems)
+    if text is None:
+        return None
     before = problems.error_count()
     lines, cells = [], {c: [] for c in COLUMNS}
-    for line, row in csv_records(path, data.decode("utf-8"), COLUMNS, problems):
+    for line, row in csv_records(path, text, COLUMNS, problems):
         lines.append(line)
         for column in COLUMNS:
             cells[column].append(row[column].strip())
@@ -103,38 +111,41 @@ def read_exact(path: Path, data: bytes, problems: Problems) -> pl.DataFrame | No
 
 # --- checking -------------------------------------------------------------------------
 
-def index_columns(frame, region_codes, segment_ids, source_ids) -> pl.DataFrame:
-    def lookup(column, keys):
-        mapping = {key: index for index, key in enumerate(keys)}
-        return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.Int32)
+def index_of(column: str, keys) -> pl.Expr:
+    """Position of each value in `keys` (null where absent), through polars' Enum lookup."""
+    return pl.col(column).cast(pl.Enum(list(keys)), strict=False).to_physical().cast(pl.Int32)
+
+
+def index_columns(frame: pl.DataFrame, region_codes, segment_ids, source_ids) -> tuple[pl.DataFrame, list[str]]:
+    """Add each row's region/segment/source/period index (null when unknown) and its counts."""
+    periods = frame.get_column("period").unique()
+    valid_periods = sorted(periods.filter(periods.str.contains(PERIOD_RE)).to_list())
+
+    def count(column):
+        return pl.when(pl.col(column).str.contains(COUNT_RE)).then(pl.col(column).cast(pl.Int64, strict=False))
 
     frame = frame.with_columns(
-        region_idx=lookup("region_code", region_codes),
-        segment_idx=lookup("segment", segment_ids),
-        source_idx=lookup("source", source_ids),
-        period_ok=pl.col("period").str.contains(PERIOD_RE),
-        covered_ok=pl.col("covered").str.contains(COUNT_RE),
-        eligible_ok=(pl.col("eligible") == "") | pl.col("eligible").str.contains(COUNT_RE),
+        region_idx=index_of("region_code", region_codes),
+        segment_idx=index_of("segment", segment_ids),
+        source_idx=index_of("source", source_ids),
+        period_idx=index_of("period", valid_periods),
+        covered_n=count("covered"),
+        eligible_n=count("eligible"),
     )
-    frame = frame.with_columns(
-        covered_n=pl.when(pl.col("covered_ok")).then(pl.col("covered").cast(pl.Int64, strict=False)),
-        eligible_n=pl.when(pl.col("eligible_ok") & (pl.col("eligible") != ""))
-        .then(pl.col("eligible").cast(pl.Int64, strict=False)),
-    )
-    return frame
+    return frame, valid_periods
 
 
 ROW_RULES = (
     # (rule name, failing-row expression, message built from the row)
-    ("period not YYYY-MM", ~pl.col("period_ok"),
+    ("period not YYYY-MM", pl.col("period_idx").is_null(),
      lambda r: f'period "{r["period"]}" is not a month in YYYY-MM form (e.g. 2025-04)'),
     ("unknown region_code", pl.col("region_idx").is_null(),
      lambda r: f'region_code "{r["region_code"]}" is not in regions.csv'),
     ("unknown segment", pl.col("segment_idx").is_null(),
      lambda r: f'segment "{r["segment"]}" is not an id in segments.yaml'),
-    ("covered not a whole number", ~pl.col("covered_ok"),
+    ("covered not a whole number", pl.col("covered_n").is_null(),
      lambda r: f'covered "{r["covered"]}" is not a whole number'),
-    ("eligible not a whole number", ~pl.col("eligible_ok"),
+    ("eligible not a whole number", pl.col("eligible_n").is_null() & (pl.col("eligible") != ""),
      lambda r: f'eligible "{r["eligible"]}" is not a whole number (leave it empty when unknown)'),
     ("covered > eligible", pl.col("covered_n") > pl.col("eligible_n"),
      lambda r: f'covered {r["covered"]} is more than eligible {r["eligible"]}'),
@@ -144,54 +155,84 @@ ROW_RULES = (
 
 
 def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems) -> None:
+    counts = frame.select(failing.fill_null(False).sum().alias(rule) for rule, failing, _ in ROW_RULES).row(0, named=True)
     for rule, failing, message in ROW_RULES:
-        bad = frame.filter(failing.fill_null(False))
-        shown = bad.head(MAX_REPORTED_PER_RULE)
+        if not counts[rule]:
+            continue
+        shown = frame.filter(failing.fill_null(False)).head(MAX_REPORTED_PER_RULE)
         for row in shown.iter_rows(named=True):
             problems.error(path, row["line"], message(row), rule=rule)
-        problems.count_more(path, rule, len(bad) - len(shown))
+        problems.count_more(path, rule, counts[rule] - len(shown))
 
 
-def report_duplicates(path: Path, frame: pl.DataFrame, problems: Problems) -> None:
-    key = ["period", "region_code", "segment"]
-    duplicated = frame.filter(pl.struct(key).is_duplicated())
-    if duplicated.is_empty():
+def cell_keys(frame: pl.DataFrame, n_periods: int, n_segments: int) -> np.ndarray:
+    """One int64 per row identifying its (region, period, segment) cell."""
+    region = frame.get_column("region_idx").to_numpy().astype(np.int64)
+    period = frame.get_column("period_idx").to_numpy().astype(np.int64)
+    segment = frame.get_column("segment_idx").to_numpy().astype(np.int64)
+    return (region * n_periods + period) * n_segments + segment
+
+
+def report_duplicates(path: Path, frame: pl.DataFrame, n_periods: int, n_segments: int, problems: Problems) -> None:
+    raw_keys = cell_keys(frame, n_periods, n_segments)
+    if raw_keys.size == 0:
         return
-    first = duplicated.group_by(key).agg(pl.col("line").min().alias("first_line"))
-    repeats = duplicated.join(first, on=key).filter(pl.col("line") != pl.col("first_line")).sort("line")
-    for row in repeats.iter_rows(named=True):
+    # Keys are dense (region × period × segment), so counting beats hashing five million rows.
+    per_cell = np.bincount(raw_keys)
+    if per_cell.max() <= 1:
+        return
+    duplicated = per_cell[raw_keys] > 1
+    rows = frame.with_columns(key=pl.Series(raw_keys)).filter(pl.Series(duplicated))
+    first = rows.group_by("key").agg(pl.col("line").min().alias("first_line"))
+    repeats = rows.join(first, on="key").filter(pl.col("line") != pl.col("first_line")).sort("line")
+    for row in repeats.head(MAX_REPORTED_PER_RULE).iter_rows(named=True):
         problems.error(path, row["line"],
                        f'duplicate row for period {row["period"]}, region_code {row["region_code"]}, '
                        f'segment {row["segment"]} (first given on line {row["first_line"]})',
                        rule="duplicate row")
+    problems.count_more(path, "duplicate row", len(repeats) - min(len(repeats), MAX_REPORTED_PER_RULE))
 
 
-def report_mixed_levels(path: Path, frame: pl.DataFrame, region_levels: list[str], problems: Problems) -> None:
+def report_mixed_levels(path: Path, frame: pl.DataFrame, region_levels: list[str], n_segments: int,
+                        problems: Problems) -> None:
     """A segment is reported at one level per period, so that no worker is counted twice."""
-    levels = pl.Series("level", region_levels, dtype=pl.String)
-    frame = frame.select("line", "period", "segment", "region_code",
-                         pl.col("region_idx").map_batches(lambda s: levels.gather(s), return_dtype=pl.String).alias("level"))
-    first = frame.sort("line").group_by(["period", "segment"]).agg(
+    level_codes = {level: i for i, level in enumerate(dict.fromkeys(region_levels))}
+    level_of_region = np.array([level_codes[level] for level in region_levels], dtype=np.int8)
+    level = level_of_region[frame.get_column("region_idx").to_numpy()]
+    group = frame.get_column("period_idx").to_numpy().astype(np.int64) * n_segments + frame.get_column("segment_idx").to_numpy()
+    if group.size == 0:
+        return
+    low = np.full(group.max() + 1, 127, dtype=np.int8)
+    high = np.full(group.max() + 1, -1, dtype=np.int8)
+    np.minimum.at(low, group, level)
+    np.maximum.at(high, group, level)
+    if (low[group] == high[group]).all():
+        return
+    names = list(level_codes)
+    mixed = frame.with_columns(level=pl.Series([names[i] for i in level], dtype=pl.String)) \
+        .filter(pl.Series(low[group] != high[group]))
+    first = mixed.sort("line").group_by(["period", "segment"]).agg(
         pl.col("level").first().alias("first_level"), pl.col("line").first().alias("first_line"))
-    mixed = frame.join(first, on=["period", "segment"]).filter(pl.col("level") != pl.col("first_level")).sort("line")
-    for row in mixed.iter_rows(named=True):
+    clashes = mixed.join(first, on=["period", "segment"]).filter(pl.col("level") != pl.col("first_level")).sort("line")
+    for row in clashes.head(MAX_REPORTED_PER_RULE).iter_rows(named=True):
         problems.error(path, row["line"],
                        f'segment {row["segment"]} in {row["period"]} is reported here for a {row["level"]} '
                        f'({row["region_code"]}) but on line {row["first_line"]} for a {row["first_level"]}; '
                        f'report a segment at one level per period so nobody is counted twice',
                        rule="segment at two levels")
+    problems.count_more(path, "segment at two levels", len(clashes) - min(len(clashes), MAX_REPORTED_PER_RULE))
 
 
-def to_facts(frame: pl.DataFrame) -> CoverageFacts:
-    periods = tuple(sorted(frame.get_column("period").unique().to_list()))
-    period_idx = frame.get_column("period").replace_strict(
-        {p: i for i, p in enumerate(periods)}, return_dtype=pl.Int32)
+def to_facts(frame: pl.DataFrame, periods: list[str]) -> CoverageFacts:
+    def column(name, dtype):
+        return frame.get_column(name).to_numpy().astype(dtype, copy=False)
+
     return CoverageFacts(
-        periods=periods,
-        region=frame.get_column("region_idx").to_numpy(),
-        period=period_idx.to_numpy(),
-        segment=frame.get_column("segment_idx").to_numpy(),
-        covered=frame.get_column("covered_n").to_numpy(),
+        periods=tuple(periods),
+        region=column("region_idx", np.int64),
+        period=column("period_idx", np.int64),
+        segment=column("segment_idx", np.int64),
+        covered=column("covered_n", np.int64),
         eligible=frame.get_column("eligible_n").fill_null(-1).to_numpy(),
-        source=frame.get_column("source_idx").to_numpy(),
+        source=column("source_idx", np.int64),
     )
