@@ -10,7 +10,6 @@ import gettext
 import hashlib
 import json
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,7 +26,7 @@ from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages import Site, Texts, region_paths
-from .regionpage import region_page
+from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
 from .writer import SiteWriter
 
@@ -46,6 +45,7 @@ class BuildOptions:
     strict: bool = False
     cache_dir: Path | None = Path(".sitegen-cache")
     progress: Callable[[int, int], None] | None = None
+    jobs: int | None = None  # worker processes for pages; None = one per available core
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,14 @@ def build(options: BuildOptions) -> BuildResult:
         env.globals.update(site_globals(site, assets, locale))
         renderer = Renderer(env)
         texts = Texts(_, number_format(locale), locale)
-        pages = write_region_pages(site, renderer, texts, writer, options.progress)
+        job = PageJob(site, renderer, texts, writer.staging)
+        pages = write_region_pages(job, writer, options.jobs or default_jobs(), options.progress)
         write_site_files(site, renderer, writer)
         writer.commit()
+    except TemplateProblem as exc:
+        writer.abort()
+        problems.error(exc.path, exc.line, exc.message)
+        problems.raise_if_any()
     except jinja2.TemplateError as exc:
         writer.abort()
         problems.error(*template_location(exc), f"template error: {exc.message or exc}")
@@ -133,14 +138,6 @@ def build(options: BuildOptions) -> BuildResult:
         raise
     return BuildResult(pages=pages, files=len(writer.written), warnings=problems.warnings,
                        seconds=time.perf_counter() - started)
-
-
-def template_location(exc: jinja2.TemplateError) -> tuple[str, int | None]:
-    """The template file and line a Jinja error points at (from the rewritten traceback)."""
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return exc.filename, exc.lineno
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
-    return (frames[-1].filename, frames[-1].lineno) if frames else ("templates", None)
 
 
 def site_globals(site: Site, assets: dict, locale: str) -> dict:
@@ -154,16 +151,6 @@ def site_globals(site: Site, assets: dict, locale: str) -> dict:
         "vega_locale": json.dumps({"number": vega_format_locale(locale), "time": vega_time_format_locale(locale)},
                                   ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"),
     }
-
-
-def write_region_pages(site: Site, renderer: Renderer, texts: Texts, writer: SiteWriter, progress) -> int:
-    total = len(site.tree.regions)
-    for r in range(total):
-        page = region_page(site, r, texts)
-        writer.write(page.path, renderer.render(page.template, page.context))
-        if progress and (r % 500 == 0 or r == total - 1):
-            progress(r + 1, total)
-    return total
 
 
 def write_assets(writer: SiteWriter, site_assets: Path, cache_dir: Path | None) -> dict:

@@ -58,7 +58,9 @@ def main():
 @input_options
 @click.option("--out", type=click.Path(path_type=Path), default="_site", show_default=True,
               help="Output folder; replaced as a whole only when the build succeeds.")
-def build_command(data, content, templates, assets, base_url, strict, cache_dir, out):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes that render pages (default: one per CPU core).")
+def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs):
     """Validate the inputs and write the static site to --out.
 
     The previous site stays untouched unless the whole build succeeds.
@@ -66,7 +68,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     """
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
-                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress)
+                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs)
     result = run(build, options)
     click.echo(f"sitegen: wrote {result.pages} pages ({result.files} files) to {out} "
                f"with {len(result.warnings)} warning(s) in {result.seconds:.2f} s")

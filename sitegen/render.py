@@ -8,13 +8,53 @@ can extend the original (`{% extends "default:region.html" %}`).
 from __future__ import annotations
 
 import gettext as gettext_module
+import html
+import re
 from pathlib import Path
 
 import jinja2
+from jinja2.ext import Extension
+from markupsafe import Markup, escape
 
 from .formatting import long_date, month_label, number_format
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "theme" / "templates"
+CONSTANT_GETTEXT = re.compile(r"""\{\{ _\((?:'([^'%\\]*)'|"([^"%\\]*)")\) \}\}""")
+
+
+class ConstantTranslations(Extension):
+    """Resolve `{{ _('plain text') }}` once, when a template is loaded, instead of on every page.
+
+    Each environment serves one language, so a message without placeholders has one
+    answer; on a national build this saves tens of millions of gettext calls.
+    Messages with placeholders stay runtime calls. Babel still extracts every `_()`
+    from the template source.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        translate = self.environment.constant_gettext
+
+        def replace(match):
+            text = translate(match.group(1) if match.group(1) is not None else match.group(2))
+            if "{" in text or "}" in text:
+                return match.group(0)
+            return html.escape(text, quote=True)
+
+        return CONSTANT_GETTEXT.sub(replace, source)
+
+
+def table_body(rows) -> Markup:
+    """`<tr>` rows of a data table: the first cell a row header, the rest numbers.
+
+    Chart tables have dozens of cells per page; building them here costs a fraction
+    of a template loop.
+    """
+    out = []
+    for row in rows:
+        cells = [f'<th scope="row">{escape(row[0])}</th>']
+        cells += [f'<td class="num">{escape(cell)}</td>' for cell in row[1:]]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return Markup("\n".join(out))
 
 
 def make_environment(site_templates: Path | None, locale: str, translations=None) -> jinja2.Environment:
@@ -29,12 +69,14 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", ConstantTranslations],
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.install_gettext_translations(translations or gettext_module.NullTranslations(), newstyle=True)
+    translations = translations or gettext_module.NullTranslations()
+    env.constant_gettext = translations.gettext
+    env.install_gettext_translations(translations, newstyle=True)
     numbers = number_format(locale)
     env.filters.update({
         "number": lambda v: "–" if v is None else numbers.integer(v),
@@ -43,6 +85,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
         "points": lambda v, digits=1: numbers.points(v, digits),
         "month": lambda period: month_label(period, locale),
         "long_date": lambda d: long_date(d, locale),
+        "table_body": table_body,
     })
     env.globals["locale"] = locale
     return env

@@ -46,17 +46,16 @@ class SiteWriter:
 
     def write(self, path: str, content: str | bytes) -> None:
         """Write one file at a site-relative path; a second write to one path is a bug."""
-        relative = check_site_relative(path)
-        if relative in self.written:
-            raise OutputError(f"two pages would be written to {relative}")
-        self.written.add(relative)
-        folder = os.path.dirname(relative)
-        if folder not in self._made_dirs:
-            os.makedirs(self.staging / folder, exist_ok=True)
-            self._made_dirs.add(folder)
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        with open(self.staging / relative, "wb") as handle:
-            handle.write(data)
+        self.claim([path])
+        write_file(self.staging, path, content, self._made_dirs)
+
+    def claim(self, paths) -> None:
+        """Register site-relative paths (written here or by a worker process), refusing repeats."""
+        for path in paths:
+            relative = check_site_relative(path)
+            if relative in self.written:
+                raise OutputError(f"two pages would be written to {relative}")
+            self.written.add(relative)
 
     def commit(self) -> None:
         if self.out.exists():
@@ -72,6 +71,18 @@ class SiteWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str]) -> None:
+    """Write one file under `root`; `path` must already be checked to stay inside it."""
+    relative = check_site_relative(path)
+    folder = os.path.dirname(relative)
+    if folder not in made_dirs:
+        os.makedirs(root / folder, exist_ok=True)
+        made_dirs.add(folder)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with open(root / relative, "wb") as handle:
+        handle.write(data)
 
 
 def remove_leftovers(out: Path) -> None:

@@ -1,0 +1,97 @@
+"""The page stage: render every region's page and write it, on all cores.
+
+Pages are independent, so regions are split into chunks that worker processes
+render and write straight into the staging folder. Workers are forked after the
+model is built, so they share the numpy cube and compiled templates without
+pickling them; only chunk ranges go out and written paths come back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .pages import Site, Texts
+from .regionpage import region_page
+from .render import Renderer
+from .writer import SiteWriter, write_file
+
+CHUNK = 1000
+PARALLEL_FROM = 3 * CHUNK  # below this, starting processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class PageJob:
+    site: Site
+    renderer: Renderer
+    texts: Texts
+    staging: Path
+
+
+class TemplateProblem(Exception):
+    """A template error raised in a worker, carried back as plain, picklable values."""
+
+    def __init__(self, path: str, line: int | None, message: str):
+        super().__init__(path, line, message)
+        self.path, self.line, self.message = path, line, message
+
+
+_job: PageJob | None = None  # set in the parent just before forking; inherited by workers
+
+
+def write_region_pages(job: PageJob, writer: SiteWriter, jobs: int, progress=None) -> int:
+    global _job
+    total = len(job.site.tree.regions)
+    chunks = [range(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
+    done = 0
+    _job = job
+    try:
+        if jobs <= 1 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            results = map(render_chunk, chunks)
+            pool = None
+        else:
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+            results = pool.imap(render_chunk, chunks)
+        for paths in results:
+            writer.claim(paths)
+            done += len(paths)
+            if progress:
+                progress(done, total)
+        if pool:
+            pool.close()
+            pool.join()
+    finally:
+        _job = None
+    return total
+
+
+def render_chunk(regions: range) -> list[str]:
+    job = _job
+    made_dirs: set[str] = set()
+    paths = []
+    for r in regions:
+        page = region_page(job.site, r, job.texts)
+        try:
+            html = job.renderer.render(page.template, page.context)
+        except jinja2.TemplateError as exc:
+            raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
+        write_file(job.staging, page.path, html, made_dirs)
+        paths.append(page.path)
+    return paths
+
+
+def template_location(exc: jinja2.TemplateError) -> tuple[str, int | None]:
+    """The template file and line a Jinja error points at (from the rewritten traceback)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    return (frames[-1].filename, frames[-1].lineno) if frames else ("templates", None)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
