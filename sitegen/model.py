@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import ceil
+from functools import lru_cache
 
 import numpy as np
 
@@ -133,8 +133,15 @@ def group_mask(segments, group: str) -> np.ndarray:
 
 def gap_to_target(covered: int, eligible: int, target_pct) -> int:
     """People still to enrol before covered/eligible reaches the target (0 when reached)."""
-    needed = ceil(Fraction(str(target_pct)) / 100 * eligible)
+    numerator, denominator = target_ratio(target_pct)
+    needed = -(-numerator * eligible // denominator)  # exact ceiling, no floating point
     return max(0, needed - covered)
+
+
+@lru_cache(maxsize=8)
+def target_ratio(target_pct) -> tuple[int, int]:
+    ratio = Fraction(str(target_pct)) / 100
+    return ratio.numerator, ratio.denominator
 
 
 def change_pct(now: float, before: float) -> float | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -70,11 +71,14 @@ def region_paths(tree: Tree) -> tuple[str, ...]:
 
 def display_name(region: Region, _) -> str:
     """'Desa Sungai Dua', 'Kecamatan Batu Licin'; kabupaten/kota names already carry their kind."""
-    prefix = {
-        "provinsi": _("Provinsi"), "kecamatan": _("Kecamatan"), "desa": _("Desa"),
-        "kelurahan": _("Kelurahan"), "desa_adat": _("Desa Adat"),
-    }.get(region.kind if region.level == "desa" else region.level)
+    prefix = name_prefixes(_).get(region.kind if region.level == "desa" else region.level)
     return f"{prefix} {region.name}" if prefix else region.name
+
+
+@lru_cache(maxsize=8)
+def name_prefixes(_) -> dict[str, str]:
+    return {"provinsi": _("Provinsi"), "kecamatan": _("Kecamatan"), "desa": _("Desa"),
+            "kelurahan": _("Kelurahan"), "desa_adat": _("Desa Adat")}
 
 
 def level_name(level: str, _) -> str:

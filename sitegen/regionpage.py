@@ -92,26 +92,31 @@ def trend_chart(site: Site, r: int, texts: Texts) -> Chart | None:
     _, fmt = texts._, texts.numbers
     names = group_names(_)
     periods = site.cube.periods
-    rows, sentences, table = [], [], []
+    rows, sentences, series = [], [], {}
     for group in GROUPS:
         rates = site.group_rates.get(group)
         if rates is None:
             continue
-        known = [(p, float(rates[r, p])) for p in range(len(periods)) if not math.isnan(rates[r, p])]
+        values = rates[r].tolist()
+        known = [(p, v) for p, v in enumerate(values) if not math.isnan(v)]
         if not known:
             continue
+        series[group] = values
         rows += [{"period": periods[p] + "-01", "group": names[group], "rate": round(v, 2)} for p, v in known]
         (p0, v0), (p1, v1) = known[0], known[-1]
         sentences.append(_("%(group)s dari %(start)s (%(start_period)s) menjadi %(end)s (%(end_period)s)") % {
             "group": names[group], "start": fmt.percent(v0), "start_period": month_label(periods[p0], texts.locale),
             "end": fmt.percent(v1), "end_period": month_label(periods[p1], texts.locale)})
-        table += [(month_label(periods[p], texts.locale), names[group], fmt.percent(v)) for p, v in known]
     if not rows:
         return None
+    # The table has one row per month and one column per group: easier to read than a long list.
+    table = tuple(
+        (month_label(period, texts.locale), *(fmt.percent(series[g][p]) for g in series))
+        for p, period in enumerate(periods) if any(not math.isnan(series[g][p]) for g in series))
     return Chart(
         id="chart-trend", kind="trend", title=_("Tren cakupan per bulan"),
         summary=_("Cakupan: %(changes)s.") % {"changes": "; ".join(sentences)},
         spec=site.charts["trend"].fill(rows),
-        columns=(_("Bulan"), _("Kelompok"), _("Cakupan")),
-        rows=tuple(table),
+        columns=(_("Bulan"), *(names[g] for g in series)),
+        rows=table,
     )
