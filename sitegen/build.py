@@ -28,7 +28,8 @@ from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages import Site, Texts, region_paths
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
-from .writer import SiteWriter
+from .incremental import global_digest, page_digests, read_record, write_record
+from .writer import SiteWriter, marker_build_id
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
 FINGERPRINTED = {"style.css": "css", "charts.js": "charts"}
@@ -59,8 +60,10 @@ class Inputs:
 
 @dataclass
 class BuildResult:
-    pages: int = 0
-    files: int = 0
+    pages: int = 0           # region pages in the site
+    rendered: int = 0        # region pages rendered by this build (fewer in an update)
+    files: int = 0           # files in the site
+    written: int = 0         # files this build wrote (only changed ones in an update)
     warnings: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -104,6 +107,28 @@ def check(options: BuildOptions) -> BuildResult:
     return BuildResult(warnings=problems.warnings, seconds=time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """Which region pages to render: all of them, or in an update only those whose inputs changed."""
+
+    global_digest: str
+    page_digests: dict[str, str]
+    regions: list[int]
+    previous_files: list[str] | None
+
+
+def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) -> BuildPlan:
+    settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict}
+    global_hex = global_digest(options.data, options.templates, options.assets, settings, site.cube.periods)
+    digests = page_digests(site, global_hex, texts.numbers)
+    pages = {site.paths[r] + "index.html": digest for r, digest in enumerate(digests)}
+    previous = read_record(options.cache_dir, options.out, marker_build_id(options.out))
+    if previous is None or previous.global_digest != global_hex:
+        return BuildPlan(global_hex, pages, list(range(len(digests))), None)
+    changed = [r for r, (path, digest) in enumerate(pages.items()) if previous.pages.get(path) != digest]
+    return BuildPlan(global_hex, pages, changed, previous.files)
+
+
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
@@ -112,19 +137,24 @@ def build(options: BuildOptions) -> BuildResult:
     translations = gettext.NullTranslations()
     env = make_environment(options.templates, locale, translations)
     _ = translations.gettext
+    texts = Texts(_, number_format(locale), locale)
     labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
                          group=_("Kelompok"), target=_("Target (%)"))
     site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir))
-    writer = SiteWriter(options.out)
+    plan = plan_build(options, inputs, site, texts)
+    writer = SiteWriter(options.out, plan.previous_files)
     try:
         assets = write_assets(writer, options.assets, options.cache_dir)
         env.globals.update(site_globals(site, assets, locale))
         renderer = Renderer(env)
-        texts = Texts(_, number_format(locale), locale)
-        job = PageJob(site, renderer, texts, writer.staging)
-        pages = write_region_pages(job, writer, options.jobs or default_jobs(), options.progress)
+        rendering = set(plan.regions)
+        writer.claim(site.paths[r] + "index.html" for r in range(len(site.paths)) if r not in rendering)
+        job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
+        rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         write_site_files(site, renderer, writer)
-        writer.commit()
+        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.page_digests,
+                                 sorted(writer.produced)) if options.cache_dir else None)
+        writer.commit(build_id)
     except TemplateProblem as exc:
         writer.abort()
         problems.error(exc.path, exc.line, exc.message)
@@ -136,8 +166,9 @@ def build(options: BuildOptions) -> BuildResult:
     except BaseException:
         writer.abort()
         raise
-    return BuildResult(pages=pages, files=len(writer.written), warnings=problems.warnings,
-                       seconds=time.perf_counter() - started)
+    return BuildResult(pages=len(site.paths), rendered=rendered, files=len(writer.produced),
+                       written=len(writer.changed) if writer.update else len(writer.produced),
+                       warnings=problems.warnings, seconds=time.perf_counter() - started)
 
 
 def site_globals(site: Site, assets: dict, locale: str) -> dict:

@@ -70,7 +70,8 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
                            base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs)
     result = run(build, options)
-    click.echo(f"sitegen: wrote {result.pages} pages ({result.files} files) to {out} "
+    click.echo(f"sitegen: {result.pages} pages in {out} ({result.rendered} rendered, "
+               f"{result.written} of {result.files} files written) "
                f"with {len(result.warnings)} warning(s) in {result.seconds:.2f} s")
 
 
@@ -109,3 +110,7 @@ def terminal_progress():
         if end:
             click.echo("\r\033[K", nl=False, err=True)
     return show
+
+
+if __name__ == "__main__":
+    main()

@@ -31,6 +31,7 @@ class PageJob:
     renderer: Renderer
     texts: Texts
     staging: Path
+    compare_with: Path | None  # the previous output, in an update: unchanged bytes are not written
 
 
 class TemplateProblem(Exception):
@@ -44,10 +45,11 @@ class TemplateProblem(Exception):
 _job: PageJob | None = None  # set in the parent just before forking; inherited by workers
 
 
-def write_region_pages(job: PageJob, writer: SiteWriter, jobs: int, progress=None) -> int:
+def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], jobs: int, progress=None) -> int:
+    """Render and write the pages of `regions`; returns how many were rendered."""
     global _job
-    total = len(job.site.tree.regions)
-    chunks = [range(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
+    total = len(regions)
+    chunks = [regions[start:start + CHUNK] for start in range(0, total, CHUNK)]
     done = 0
     _job = job
     try:
@@ -57,8 +59,8 @@ def write_region_pages(job: PageJob, writer: SiteWriter, jobs: int, progress=Non
         else:
             pool = multiprocessing.get_context("fork").Pool(jobs)
             results = pool.imap(render_chunk, chunks)
-        for paths in results:
-            writer.claim(paths)
+        for paths, changed in results:
+            writer.claim(paths, changed)
             done += len(paths)
             if progress:
                 progress(done, total)
@@ -70,19 +72,20 @@ def write_region_pages(job: PageJob, writer: SiteWriter, jobs: int, progress=Non
     return total
 
 
-def render_chunk(regions: range) -> list[str]:
+def render_chunk(regions: list[int]) -> tuple[list[str], list[str]]:
     job = _job
     made_dirs: set[str] = set()
-    paths = []
+    paths, changed = [], []
     for r in regions:
         page = region_page(job.site, r, job.texts)
         try:
             html = job.renderer.render(page.template, page.context)
         except jinja2.TemplateError as exc:
             raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
-        write_file(job.staging, page.path, html, made_dirs)
+        if write_file(job.staging, page.path, html, made_dirs, job.compare_with):
+            changed.append(page.path)
         paths.append(page.path)
-    return paths
+    return paths, changed
 
 
 def template_location(exc: jinja2.TemplateError) -> tuple[str, int | None]:

@@ -1,8 +1,13 @@
-"""Owns every write: a staging folder, guarded paths, and an atomic swap into place.
+"""Owns every write: a staging folder, guarded paths, and putting the result in place.
 
-Nothing is written into the output folder itself until the whole site has been
-written to a staging folder beside it, so a build that fails or is killed at any
-moment leaves the previous site whole.
+A full build writes the whole site into a staging folder beside the output and
+swaps it in atomically once everything succeeded, so a build that fails or is
+killed at any moment leaves the previous site whole.
+
+An update (an incremental build over sitegen's own previous output) stages only
+the files whose bytes changed. They are moved in by atomic per-file renames
+after everything succeeded, with a journal beside the output: if the move is
+interrupted, the next build sees the journal and rebuilds in full.
 """
 
 from __future__ import annotations
@@ -30,59 +35,133 @@ def check_output_folder(out: Path) -> None:
             f"sitegen replaces its output folder, so choose an empty or new --out folder")
 
 
-class SiteWriter:
-    """Writes pages into a staging folder; `commit()` swaps it in, `abort()` discards it."""
+def journal_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.sitegen-journal"
 
-    def __init__(self, out: Path):
+
+def marker_build_id(out: Path) -> str | None:
+    """The build id in the output's marker, unless an interrupted update makes it untrustworthy."""
+    if journal_path(out).exists():
+        return None
+    try:
+        for line in (out / MARKER).read_text(encoding="utf-8").splitlines():
+            if line.startswith("build: "):
+                return line[len("build: "):].strip()
+    except OSError:
+        pass
+    return None
+
+
+class SiteWriter:
+    """Writes files into a staging folder; `commit()` puts them in place, `abort()` discards them.
+
+    Given `previous_files` (the record of sitegen's previous build in that folder), the
+    build is an update: files whose bytes are unchanged are not written, and `commit()`
+    replaces only what changed and removes files the build no longer produces.
+    """
+
+    def __init__(self, out: Path, previous_files: list[str] | None = None):
         self.out = out.absolute()
         check_output_folder(self.out)
+        self.update = previous_files is not None and self.out.is_dir()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(self.out)
         self.staging = self.out.parent / f".{self.out.name}.sitegen-staging-{os.getpid()}"
         self.staging.mkdir()
         (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        self.written: set[str] = set()
+        self.produced: set[str] = set()
+        self.changed: list[str] = []
         self._made_dirs: set[str] = {""}
+
+    @property
+    def compare_with(self) -> Path | None:
+        """Where workers look for the current bytes of a file (None: write everything)."""
+        return self.out if self.update else None
 
     def write(self, path: str, content: str | bytes) -> None:
         """Write one file at a site-relative path; a second write to one path is a bug."""
         self.claim([path])
-        write_file(self.staging, path, content, self._made_dirs)
+        if write_file(self.staging, path, content, self._made_dirs, self.compare_with):
+            self.changed.append(path)
 
-    def claim(self, paths) -> None:
-        """Register site-relative paths (written here or by a worker process), refusing repeats."""
+    def claim(self, paths, changed=()) -> None:
+        """Register site-relative paths this build produces (some written by worker processes)."""
         for path in paths:
             relative = check_site_relative(path)
-            if relative in self.written:
+            if relative in self.produced:
                 raise OutputError(f"two pages would be written to {relative}")
-            self.written.add(relative)
+            self.produced.add(relative)
+        self.changed.extend(changed)
 
-    def commit(self) -> None:
-        if self.out.exists():
-            if exchange(self.staging, self.out):
-                shutil.rmtree(self.staging)
-                return
+    def commit(self, build_id: str | None) -> None:
+        marker = MARKER_TEXT + (f"build: {build_id}\n" if build_id else "")
+        if self.update:
+            self._apply_update(marker)
+            return
+        (self.staging / MARKER).write_text(marker, encoding="utf-8")
+        if not self.out.exists():
+            os.rename(self.staging, self.out)
+        elif exchange(self.staging, self.out):
+            shutil.rmtree(self.staging)
+        else:
             old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}"
             os.rename(self.out, old)
             os.rename(self.staging, self.out)
             shutil.rmtree(old)
-        else:
-            os.rename(self.staging, self.out)
+        journal_path(self.out).unlink(missing_ok=True)  # a whole new site: an interrupted update is moot
+
+    def _apply_update(self, marker: str) -> None:
+        journal = journal_path(self.out)
+        journal.write_text("\n".join(self.changed) + "\n", encoding="utf-8")
+        for path in self.changed:
+            target = self.out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staging / path, target)
+        # Walk the folder rather than trust the record: anything not produced by this build goes.
+        for stale in sorted(existing_files(self.out) - self.produced - {MARKER}):
+            (self.out / stale).unlink(missing_ok=True)
+            remove_empty_parents(self.out, (self.out / stale).parent)
+        (self.out / MARKER).write_text(marker, encoding="utf-8")
+        journal.unlink()
+        shutil.rmtree(self.staging)
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str]) -> None:
-    """Write one file under `root`; `path` must already be checked to stay inside it."""
+def existing_files(root: Path) -> set[str]:
+    files = set()
+    for folder, _, names in os.walk(root):
+        relative = os.path.relpath(folder, root)
+        files.update(name if relative == "." else f"{relative}/{name}" for name in names)
+    return files
+
+
+def remove_empty_parents(root: Path, folder: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str],
+               compare_with: Path | None = None) -> bool:
+    """Write one file under `root`; False (and nothing written) when `compare_with` already has these bytes."""
     relative = check_site_relative(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if compare_with is not None:
+        try:
+            with open(compare_with / relative, "rb") as handle:
+                if handle.read() == data:
+                    return False
+        except OSError:
+            pass
     folder = os.path.dirname(relative)
     if folder not in made_dirs:
         os.makedirs(root / folder, exist_ok=True)
         made_dirs.add(folder)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     with open(root / relative, "wb") as handle:
         handle.write(data)
+    return True
 
 
 def remove_leftovers(out: Path) -> None:

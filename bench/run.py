@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""sitegen's benchmark: national scale, incremental rebuilds, the bundled site, and Hugo.
+
+    python bench/run.py [--runs 3] [--skip-hugo] [--write docs/performance.md]
+
+Generates the national data set (scripts/make_national_data.py) into bench/out/, then
+times whole commands as separate processes and reports medians:
+
+* `sitegen check` on the national data (load and validate ~5 million CSV rows);
+* a cold national build (empty output folder) and a rebuild over the previous output;
+* a rebuild after one village's rows change, and whether its output equals a clean build;
+* the bundled Tanah Bumbu site, with a cold cache and with a warm one;
+* where `hugo` is installed (apt-get install -y hugo): an equivalent Hugo site built from
+  the same data, and the ratio of pages per second.
+
+Peak memory is the peak of the summed PSS of the whole process tree (see bench/measure.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import filecmp
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import Measurement, measure  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+SITEGEN = [sys.executable, "-m", "sitegen.cli"]
+
+
+def run_sitegen(*args, cwd=REPO, env=None) -> Measurement:
+    result = measure([*SITEGEN, *args], cwd=cwd, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"sitegen {' '.join(args)} failed:\n{result.output}")
+    return result
+
+
+def median(results: list[Measurement]) -> Measurement:
+    middle = sorted(results, key=lambda m: m.seconds)[len(results) // 2]
+    return Measurement(statistics.median(m.seconds for m in results), max(m.peak_pss_mb for m in results),
+                       max(m.peak_rss_mb for m in results), 0, middle.output)
+
+
+def html_pages(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.html"))
+
+
+def trees_identical(a: Path, b: Path) -> bool:
+    comparison = filecmp.dircmp(a, b)
+    stack = [comparison]
+    while stack:
+        current = stack.pop()
+        if current.left_only or current.right_only or current.funny_files:
+            return False
+        _, mismatch, errors = filecmp.cmpfiles(current.left, current.right, current.common_files, shallow=False)
+        if mismatch or errors:
+            return False
+        stack.extend(current.subdirs.values())
+    return True
+
+
+def change_one_village(coverage: Path) -> str:
+    """Add one person to every row of the first desa in the file; returns its code."""
+    lines = coverage.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    code_at, covered_at, eligible_at = header.index("region_code"), header.index("covered"), header.index("eligible")
+    target = None
+    for i, line in enumerate(lines[1:], start=1):
+        cells = line.rstrip("\n").split(",")
+        if target is None and cells[code_at].count(".") == 3:
+            target = cells[code_at]
+        if cells[code_at] == target and cells[eligible_at] and int(cells[covered_at]) < int(cells[eligible_at]):
+            cells[covered_at] = str(int(cells[covered_at]) + 1)
+            lines[i] = ",".join(cells) + "\n"
+    coverage.write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def national(runs: int, report: dict) -> None:
+    data = OUT / "national" / "data"
+    if not (data / "coverage.csv").exists():
+        subprocess.run([sys.executable, str(REPO / "scripts" / "make_national_data.py"), "--out", str(data)], check=True)
+    with open(data / "coverage.csv", encoding="utf-8") as handle:
+        report["csv_rows"] = sum(1 for _ in handle) - 1
+    cache = ["--cache-dir", str(OUT / "cache")]
+    site = OUT / "national" / "_site"
+    report["check"] = median([run_sitegen("check", "--data", str(data), *cache) for _ in range(runs)])
+    colds = []
+    for _ in range(runs):
+        shutil.rmtree(site, ignore_errors=True)
+        colds.append(run_sitegen("build", "--data", str(data), "--out", str(site), *cache))
+    report["cold"] = median(colds)
+    report["pages"] = html_pages(site)
+    report["rebuild"] = median([run_sitegen("build", "--data", str(data), "--out", str(site), *cache)
+                                for _ in range(runs)])
+    changed = OUT / "national-changed" / "data"
+    shutil.rmtree(changed.parent, ignore_errors=True)
+    shutil.copytree(data, changed)
+    report["village"] = change_one_village(changed / "coverage.csv")
+    report["incremental"] = run_sitegen("build", "--data", str(changed), "--out", str(site), *cache)
+    clean = OUT / "national-changed" / "_site"
+    run_sitegen("build", "--data", str(changed), "--out", str(clean), *cache)
+    report["incremental_identical"] = trees_identical(site, clean)
+
+
+def tanah_bumbu(runs: int, report: dict) -> None:
+    site = OUT / "tanah-bumbu" / "_site"
+    colds, warms = [], []
+    for i in range(runs):
+        cache = OUT / f"tb-cache-{i}"
+        shutil.rmtree(cache, ignore_errors=True)
+        colds.append(run_sitegen("build", "--out", str(site), "--cache-dir", str(cache)))
+        warms.append(run_sitegen("build", "--out", str(site), "--cache-dir", str(cache)))
+    report["tb_cold"], report["tb_warm"] = median(colds), median(warms)
+
+
+def hugo(runs: int, report: dict) -> None:
+    if not shutil.which("hugo"):
+        return
+    from hugo_site import write_hugo_site
+
+    source = OUT / "hugo-national"
+    if not (source / "content").exists():
+        write_hugo_site(OUT / "national" / "data", source, OUT / "cache")
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(source / "public", ignore_errors=True)
+        result = measure(["hugo", "--quiet", "--source", str(source)])
+        if result.returncode != 0:
+            raise SystemExit(f"hugo failed:\n{result.output}")
+        results.append(result)
+    report["hugo"] = median(results)
+    report["hugo_pages"] = html_pages(source / "public")
+    report["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+
+
+def summary(report: dict) -> str:
+    pages = report["pages"]
+    cold = report["cold"]
+    lines = [
+        f"# Performance\n",
+        f"Measured by `python bench/run.py` on {report['date']}: {report['machine']}; Python "
+        f"{platform.python_version()}, polars {version('polars')}, Jinja2 {version('jinja2')}, "
+        f"Altair {version('altair')}. Times are medians of {report['runs']} runs of the whole command "
+        "(process start to exit); memory is the peak of the summed PSS of the process tree, with the "
+        "summed RSS (shared pages counted per process) in brackets.\n",
+        "| measurement | result | target |",
+        "|---|---|---|",
+        f"| national input: `sitegen check` ({report['csv_rows']:,} CSV rows) | {report['check'].seconds:.2f} s, "
+        f"{report['check'].peak_pss_mb:,.0f} MB | ≤ 5 s |",
+        f"| national cold build ({pages:,} HTML pages) | {cold.seconds:.1f} s = **{pages / cold.seconds:,.0f} pages/s**, "
+        f"peak {cold.peak_pss_mb:,.0f} MB ({cold.peak_rss_mb:,.0f} MB) | ≥ Hugo's pages/s, ≤ 2 GB |",
+        f"| national rebuild over the previous output | {report['rebuild'].seconds:.1f} s, "
+        f"peak {report['rebuild'].peak_pss_mb:,.0f} MB | |",
+        f"| rebuild after one village ({report['village']}) changed | {report['incremental'].seconds:.1f} s; "
+        f"identical to a clean build: {'yes' if report['incremental_identical'] else 'NO'} | ≤ 2 s, identical |",
+        f"| Tanah Bumbu, first build (cold cache) | {report['tb_cold'].seconds:.2f} s | ≤ 3 s |",
+        f"| Tanah Bumbu, cache warm | {report['tb_warm'].seconds:.2f} s | ≤ 1.5 s |",
+    ]
+    if "hugo" in report:
+        h = report["hugo"]
+        hugo_rate = report["hugo_pages"] / h.seconds
+        lines += [
+            f"| Hugo {report['hugo_version']}, same corpus ({report['hugo_pages']:,} HTML pages) | {h.seconds:.1f} s = "
+            f"{hugo_rate:,.0f} pages/s, peak {h.peak_pss_mb:,.0f} MB ({h.peak_rss_mb:,.0f} MB) | |",
+            f"| sitegen ÷ Hugo, pages per second | **{(pages / cold.seconds) / hugo_rate:.2f}×** | ≥ 1 |",
+            f"| sitegen ÷ Hugo, peak memory | {cold.peak_pss_mb / h.peak_pss_mb:.2f}× | |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-hugo", action="store_true")
+    parser.add_argument("--write", type=Path, help="also write the results table to this Markdown file")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = {"runs": args.runs, "date": dt.date.today().isoformat(),
+              "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}"}
+    national(args.runs, report)
+    tanah_bumbu(args.runs, report)
+    if not args.skip_hugo:
+        hugo(args.runs, report)
+    text = summary(report)
+    print(text)
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
