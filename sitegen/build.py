@@ -6,6 +6,7 @@ build with bad input writes nothing and leaves the previous site untouched.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import hashlib
 import json
@@ -18,6 +19,7 @@ import jinja2
 import numpy as np
 
 from . import __version__
+from .content import Article, load_articles
 from .charts import ChartLabels, chart_templates, vega_bundle
 from .config import SiteConfig, load_site_config
 from .coverage import CoverageFacts, load_coverage
@@ -25,7 +27,8 @@ from .data import Region, Segment, Source, load_regions, load_segments, load_sou
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
-from .pages import Site, Texts, region_paths
+from .news import check_links, news_folders, select_news, write_news_pages
+from .pages import Site, Texts, display_name, region_paths
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
 from .incremental import global_digest, page_digests, read_record, write_record
@@ -46,6 +49,9 @@ class BuildOptions:
     strict: bool = False
     cache_dir: Path | None = Path(".sitegen-cache")
     progress: Callable[[int, int], None] | None = None
+    drafts: bool = False     # publish articles marked draft: true
+    future: bool = False     # publish articles dated after `now`
+    now: dt.datetime | None = None  # what counts as "future" (default: the current time)
     jobs: int | None = None  # worker processes for pages; None = one per available core
     full: bool = False       # ignore the previous build: render everything, replace the folder
 
@@ -57,6 +63,7 @@ class Inputs:
     segments: list[Segment]
     sources: list[Source]
     facts: CoverageFacts
+    articles: list[Article]
 
 
 @dataclass
@@ -65,6 +72,7 @@ class BuildResult:
     rendered: int = 0        # region pages rendered by this build (fewer in an update)
     files: int = 0           # files in the site
     written: int = 0         # files this build wrote (only changed ones in an update)
+    held_back: int = 0       # articles not published: drafts, or dated in the future
     warnings: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -82,12 +90,15 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     if regions and segments and sources:
         facts = load_coverage(options.data, [r.code for r in regions], [r.level for r in regions],
                               [s.id for s in segments], [s.id for s in sources], problems)
+    articles = load_articles(options.content, {r.code for r in regions}, problems) if regions else []
     problems.raise_if_any()
-    return Inputs(config, regions, segments, sources, facts)
+    return Inputs(config, regions, segments, sources, facts, articles)
 
 
-def build_model(inputs: Inputs, charts) -> Site:
+def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> Site:
+    options = options or BuildOptions()
     tree = build_tree(inputs.regions, inputs.config.root_region)
+    news = select_news(inputs.articles, tree, options.now or dt.datetime.now(), options.drafts, options.future)
     cube = build_cube(tree, inputs.facts, inputs.segments, inputs.sources)
     headline = totals(cube, headline_mask(cube.segments))
     group_rates = {group: totals(cube, group_mask(cube.segments, group)).rate()
@@ -98,14 +109,24 @@ def build_model(inputs: Inputs, charts) -> Site:
         headline_rate=headline.rate(), group_rates=group_rates, paths=region_paths(tree),
         charts=charts, illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
         period_index={p: i for i, p in enumerate(cube.periods)},
+        news=news,
     )
+
+
+def check_site_links(site: Site, problems: Problems) -> None:
+    """Links written in articles must reach a page of this site."""
+    folders = set(site.paths) | news_folders(site.news)
+    check_links(site.news, folders, problems)
+    problems.raise_if_any()
 
 
 def check(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
-    load_inputs(options, problems)
-    return BuildResult(warnings=problems.warnings, seconds=time.perf_counter() - started)
+    site = build_model(load_inputs(options, problems), charts={}, options=options)
+    check_site_links(site, problems)
+    return BuildResult(warnings=problems.warnings, held_back=site.news.held_back,
+                       seconds=time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -119,8 +140,10 @@ class BuildPlan:
 
 
 def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) -> BuildPlan:
-    settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict}
-    global_hex = global_digest(options.data, options.templates, options.assets, settings, site.cube.periods)
+    settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict,
+                "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
+    global_hex = global_digest(options.data, options.content, options.templates, options.assets, settings,
+                               site.cube.periods)
     digests = page_digests(site, global_hex, texts.numbers)
     pages = {site.paths[r] + "index.html": digest for r, digest in enumerate(digests)}
     previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
@@ -141,7 +164,9 @@ def build(options: BuildOptions) -> BuildResult:
     texts = Texts(_, number_format(locale), locale)
     labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
                          group=_("Kelompok"), target=_("Target (%)"))
-    site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir))
+    site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir),
+                       options)
+    check_site_links(site, problems)
     plan = plan_build(options, inputs, site, texts)
     writer = SiteWriter(options.out, plan.previous_files)
     try:
@@ -152,7 +177,9 @@ def build(options: BuildOptions) -> BuildResult:
         writer.claim(site.paths[r] + "index.html" for r in range(len(site.paths)) if r not in rendering)
         job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
-        write_site_files(site, renderer, writer)
+        news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
+                                      renderer, writer, site.config.base_url)
+        write_site_files(site, renderer, writer, news_pages)
         build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.page_digests,
                                  sorted(writer.produced)) if options.cache_dir else None)
         writer.commit(build_id)
@@ -169,6 +196,7 @@ def build(options: BuildOptions) -> BuildResult:
         raise
     return BuildResult(pages=len(site.paths), rendered=rendered, files=len(writer.produced),
                        written=len(writer.changed) if writer.update else len(writer.produced),
+                       held_back=site.news.held_back,
                        warnings=problems.warnings, seconds=time.perf_counter() - started)
 
 
@@ -180,6 +208,7 @@ def site_globals(site: Site, assets: dict, locale: str) -> dict:
         "contact": site.config.contact,
         "target_pct": float(site.config.target.coverage_pct),
         "assets": assets,
+        "utc_offset": site.config.utc_offset,
         "vega_locale": json.dumps({"number": vega_format_locale(locale), "time": vega_time_format_locale(locale)},
                                   ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"),
     }
@@ -210,10 +239,10 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
 
 
-def write_site_files(site: Site, renderer: Renderer, writer: SiteWriter) -> None:
+def write_site_files(site: Site, renderer: Renderer, writer: SiteWriter, news_pages: list[str]) -> None:
     base_url = site.config.base_url
     writer.write("404.html", renderer.render("404.html", {"title": "404", "base": site.config.base_path}))
-    urls = [base_url + path for path in site.paths]
+    urls = [base_url + path for path in (*site.paths, *news_pages)]
     lastmod = site.config.as_of.isoformat()
     sitemap = ['<?xml version="1.0" encoding="UTF-8"?>',
                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']

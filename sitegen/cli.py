@@ -6,6 +6,7 @@ replace), 2 usage error.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import click
 
 from . import __version__
 from .build import BuildOptions, build, check
+from .content import scaffold_article
 from .errors import InputError, OutputError
 
 
@@ -60,9 +62,11 @@ def main():
               help="Output folder; replaced as a whole only when the build succeeds.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that render pages (default: one per CPU core).")
+@click.option("--drafts", is_flag=True, help="Also publish articles marked draft: true (for previews).")
+@click.option("--future", is_flag=True, help="Also publish articles dated in the future.")
 @click.option("--full", is_flag=True, help="Render every page and replace the whole output folder, "
               "instead of updating only what changed since the last build.")
-def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs, full):
+def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs, drafts, future, full):
     """Validate the inputs and write the static site to --out.
 
     The previous site stays untouched unless the whole build succeeds.
@@ -70,8 +74,12 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     """
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
-                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs, full=full)
+                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs, full=full,
+                           drafts=drafts, future=future)
     result = run(build, options)
+    if result.held_back:
+        click.echo(f"sitegen: held back {result.held_back} article(s): drafts or dated in the future "
+                   f"(--drafts, --future publish them)")
     click.echo(f"sitegen: {result.pages} pages in {out} ({result.rendered} rendered, "
                f"{result.written} of {result.files} files written) "
                f"with {len(result.warnings)} warning(s) in {result.seconds:.2f} s")
@@ -88,6 +96,26 @@ def check_command(data, content, templates, assets, base_url, strict, cache_dir)
                            base_url=base_url, strict=strict)
     result = run(check, options)
     click.echo(f"sitegen: input is valid ({len(result.warnings)} warning(s)) in {result.seconds:.2f} s")
+
+
+@main.group("new")
+def new_group():
+    """Create new content files."""
+
+
+@new_group.command("news")
+@click.argument("title")
+@click.option("--content", type=click.Path(path_type=Path, file_okay=False), default="content", show_default=True)
+def new_news_command(title, content):
+    """Create content/news/<today>-<slug>.md for TITLE, with its front matter filled in, and print its path.
+
+    Exit codes: 0 created, 1 a file of that name exists, 2 usage error.
+    """
+    try:
+        path = scaffold_article(content, title, datetime.date.today())
+    except FileExistsError as exc:
+        raise BuildFailed(f"sitegen: {exc.args[0]} already exists; choose another title")
+    click.echo(path)
 
 
 def run(stage, options):

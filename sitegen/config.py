@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import Problems
 from .sources import LineDict, line_of, load_yaml
 
-SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact"}
+SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset"}
 TARGET_KEYS = {"coverage_pct", "year", "source"}
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
@@ -40,6 +40,7 @@ class SiteConfig:
     as_of: dt.date
     target: Target
     contact: dict = field(default_factory=dict)
+    utc_offset: str = "+07:00"
 
     @property
     def base_path(self) -> str:
@@ -110,9 +111,12 @@ def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = 
     contact = raw.get("contact") or {}
     if not isinstance(contact, dict):
         problems.error(path, line_of(raw, "contact"), "contact must be a mapping (e.g. email, phone, address)")
+    utc_offset = str(raw.get("utc_offset") or "+07:00")
+    if not re.match(r"^[+-](0\d|1[0-4]):[0-5]\d$", utc_offset):
+        problems.error(path, line_of(raw, "utc_offset"), f"utc_offset {utc_offset!r} must look like +08:00")
     if problems.error_count() > before:
         return None
-    return SiteConfig(
+    return SiteConfig(utc_offset=utc_offset, 
         title=title, base_url=normalise_base_url(url), root_region=str(root),
         as_of=as_of, target=target, contact=dict(contact),
     )

@@ -46,11 +46,12 @@ def hash_tree(digest, folder: Path | None) -> None:
         digest.update(path.read_bytes())
 
 
-def global_digest(data: Path, templates: Path, assets: Path, settings: dict, periods) -> str:
+def global_digest(data: Path, content: Path, templates: Path, assets: Path, settings: dict, periods) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps([FORMAT, settings, list(periods), [version(lib) for lib in LIBRARIES]],
                              sort_keys=True, default=str).encode())
     hash_tree(digest, PACKAGE)
+    hash_tree(digest, content)  # news appear on region pages: any change to it rebuilds everything
     hash_tree(digest, templates)
     hash_tree(digest, assets)
     for name in ("site.yaml", "segments.yaml", "sources.yaml", "regions.csv"):

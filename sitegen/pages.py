@@ -36,6 +36,7 @@ class Site:
     charts: dict[str, ChartTemplate]
     illustrative: np.ndarray           # [region]: some figure comes from an illustrative source
     period_index: dict[str, int]
+    news: object = None                # news.News, when the site has articles
 
 
 @dataclass(frozen=True)

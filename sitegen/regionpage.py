@@ -8,6 +8,7 @@ from .data import GROUPS
 from .formatting import month_label
 from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, child_rows, comparison_rows,
                     display_name, headline_figures, level_name, segment_rows, sibling_links)
+from .news import ON_REGION_PAGE, news_item
 from .urls import relative_url
 
 
@@ -42,9 +43,21 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
         "charts": charts,
         "sources": [s for s, used in zip(site.cube.sources, site.cube.uses_source[r]) if used],
         "illustrative": bool(site.illustrative[r]),
+        "news": region_news(site, r, _),
+        "news_url": relative_url(site.paths[r], "berita/"),
     }
     templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
     return Page(site.paths[r] + "index.html", templates, context)
+
+
+def region_news(site: Site, r: int, _) -> list[dict]:
+    """The newest articles about this region or any place inside it (on the home page: all news)."""
+    news = site.news
+    if not news or not news.articles:
+        return []
+    indices = range(len(news.articles)) if r == site.tree.root else news.by_region.get(r, ())
+    return [news_item(news.articles[i], site.paths[r], site.tree, site.paths, lambda region: display_name(region, _))
+            for i in list(indices)[:ON_REGION_PAGE]]
 
 
 def ranking_chart(site: Site, level: str, children: list[dict], texts: Texts) -> Chart | None:

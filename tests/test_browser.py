@@ -80,6 +80,21 @@ def test_charts_draw_without_errors_or_foreign_requests(browser, server, bundled
     page.close()
 
 
+@pytest.mark.parametrize("path", ["berita/", "berita/optimalisasi-jaminan-sosial-ekosistem-desa/"])
+def test_news_pages_render_without_errors(browser, server, path):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    errors, foreign = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    response = page.goto(server + path)
+    assert response.ok
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").count() == 1
+    assert not errors and not foreign, (errors, foreign)
+    page.close()
+
+
 def test_page_is_complete_before_any_chart_is_drawn(browser, server):
     """Without scrolling, the Vega bundle is not fetched and the data tables are visible."""
     page = browser.new_page(viewport={"width": 360, "height": 740})
