@@ -11,6 +11,7 @@ import gettext
 import hashlib
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,8 +28,9 @@ from .data import Region, Segment, Source, load_regions, load_segments, load_sou
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
-from .news import check_links, news_folders, select_news, write_news_pages
+from .news import check_links, select_news, write_news_pages
 from .pages import Site, Texts, display_name, region_paths
+from .urls import region_path
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
 from .incremental import global_digest, page_digests, read_record, write_record
@@ -91,6 +93,10 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
         facts = load_coverage(options.data, [r.code for r in regions], [r.level for r in regions],
                               [s.id for s in segments], [s.id for s in sources], problems)
     articles = load_articles(options.content, {r.code for r in regions}, problems) if regions else []
+    if articles and config:
+        folders = {region_path(r, r.code == config.root_region) for r in regions} | {
+            f + "index.html" for f in (region_path(r, r.code == config.root_region) for r in regions)}
+        check_links(articles, folders, problems)
     problems.raise_if_any()
     return Inputs(config, regions, segments, sources, facts, articles)
 
@@ -113,18 +119,10 @@ def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> 
     )
 
 
-def check_site_links(site: Site, problems: Problems) -> None:
-    """Links written in articles must reach a page of this site."""
-    folders = set(site.paths) | news_folders(site.news)
-    check_links(site.news, folders, problems)
-    problems.raise_if_any()
-
-
 def check(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
     site = build_model(load_inputs(options, problems), charts={}, options=options)
-    check_site_links(site, problems)
     return BuildResult(warnings=problems.warnings, held_back=site.news.held_back,
                        seconds=time.perf_counter() - started)
 
@@ -156,6 +154,14 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) 
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
+    # Making the Vega bundle on a cold cache takes ~1.5 s in vl-convert's own runtime: overlap it
+    # with loading the data. (It is done before worker processes fork: vl-convert is not fork-safe.)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        bundle = background.submit(vega_bundle, options.cache_dir)
+        return build_site(options, problems, bundle, started)
+
+
+def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float) -> BuildResult:
     inputs = load_inputs(options, problems)
     locale = "id"
     translations = gettext.NullTranslations()
@@ -166,11 +172,10 @@ def build(options: BuildOptions) -> BuildResult:
                          group=_("Kelompok"), target=_("Target (%)"))
     site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir),
                        options)
-    check_site_links(site, problems)
     plan = plan_build(options, inputs, site, texts)
     writer = SiteWriter(options.out, plan.previous_files)
     try:
-        assets = write_assets(writer, options.assets, options.cache_dir)
+        assets = write_assets(writer, options.assets, bundle.result())
         env.globals.update(site_globals(site, assets, locale))
         renderer = Renderer(env)
         rendering = set(plan.regions)
@@ -214,7 +219,7 @@ def site_globals(site: Site, assets: dict, locale: str) -> dict:
     }
 
 
-def write_assets(writer: SiteWriter, site_assets: Path, cache_dir: Path | None) -> dict:
+def write_assets(writer: SiteWriter, site_assets: Path, vega_js: str) -> dict:
     """Copy the theme's assets (the site's own `assets/` overriding them by name); fingerprint CSS and JS."""
     files = {p.name: p for p in sorted(PACKAGE_ASSETS.iterdir()) if p.is_file()}
     if site_assets and site_assets.is_dir():
@@ -229,7 +234,7 @@ def write_assets(writer: SiteWriter, site_assets: Path, cache_dir: Path | None) 
         else:
             target = f"assets/{name}"
         writer.write(target, data)
-    bundle = vega_bundle(cache_dir).encode("utf-8")
+    bundle = vega_js.encode("utf-8")
     names["vega"] = f"assets/vega.{fingerprint(bundle)}.js"
     writer.write(names["vega"], bundle)
     return names

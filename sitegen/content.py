@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,7 +219,9 @@ def date_field(meta, path, problems: Problems) -> dt.datetime | None:
 def render_markdown(body: str, first_line: int) -> tuple[str, tuple[tuple[str, int], ...]]:
     # baselevel 2: the article's title is the page's only <h1>, so '# Heading' becomes an <h2>.
     html = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html",
-                             extension_configs={"toc": {"baselevel": 2}})
+                             extension_configs={"toc": {"baselevel": 2},
+                                                # align="…", not style=: the sanitiser drops style
+                                                "tables": {"use_align_attribute": True}})
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                       link_rel=None, strip_comments=True)
     links = []
@@ -235,6 +238,8 @@ def line_in(body: str, href: str) -> int:
 
 def slug_from_title(title: str) -> str:
     from .urls import slugify
+    if not re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKD", title)):
+        return "berita"
     return slugify(title)[:60].strip("-") or "berita"
 
 

@@ -60,14 +60,25 @@ def select_news(articles: list[Article], tree: Tree, now: dt.datetime, drafts: b
                 {r: tuple(v) for r, v in by_region.items()}, {t: tuple(v) for t, v in sorted(tags.items())})
 
 
-def check_links(news: News, site_paths: set[str], problems: Problems) -> None:
-    """Every internal link of a published article must point at a page of the site."""
-    slugs = {a.path.name: a for a in news.articles}
-    for article in news.articles:
+def check_links(articles: list[Article], region_folders: set[str], problems: Problems) -> None:
+    """Every internal link of every article (drafts too) must point at a page or file of the site."""
+    by_file = {a.path.name: a for a in articles}
+    targets = set(region_folders) | site_files(articles)
+    for article in articles:
         for href, line in article.links:
-            target = internal_target(href, slugs)
-            if target is not None and target not in site_paths:
+            target = internal_target(href, by_file)
+            if target is not None and target not in targets:
                 problems.error(article.path, line, f"link {href!r} points to no page of the site")
+
+
+def site_files(articles: list[Article]) -> set[str]:
+    """Folders and files that news and the site itself add, as a link may name them."""
+    tags = {t for a in articles for t in a.tags}
+    folders = {index_path(p) for p in range(1, page_numbers(len(articles)) + 1)}
+    folders |= {article_path(a) for a in articles} | {tag_path(t) for t in tags}
+    files = {f + "index.html" for f in folders} | {tag_path(t) + "atom.xml" for t in tags}
+    files |= {f"{article_path(a)}{posixpath.basename(a.image)}" for a in articles if a.image}
+    return folders | files | {"berita/atom.xml", "sitemap.xml", "robots.txt", "404.html"}
 
 
 def internal_target(href: str, articles_by_file: dict) -> str | None:
@@ -79,8 +90,10 @@ def internal_target(href: str, articles_by_file: dict) -> str | None:
         article = articles_by_file.get(posixpath.basename(path))
         return article_path(article) if article else f"<missing article {path}>"
     if path.startswith("/"):
-        folder = path.lstrip("/")
-        return folder if folder.endswith("/") or folder == "" or "." in posixpath.basename(folder) else folder + "/"
+        target = path.lstrip("/")
+        if target.endswith("/") or target == "" or "." in posixpath.basename(target):
+            return target
+        return target + "/"
     return None
 
 
@@ -115,14 +128,6 @@ def copy_image(article: Article, writer) -> dict | None:
     size = image_size(source)
     return {"src": name, "alt": article.image_alt, "width": size[0] if size else None,
             "height": size[1] if size else None}
-
-
-def news_folders(news: News) -> set[str]:
-    """Folders of every news page, for the link check (and the sitemap)."""
-    folders = {index_path(p) for p in range(1, page_numbers(len(news.articles)) + 1)}
-    folders |= {article_path(a) for a in news.articles}
-    folders |= {tag_path(t) for t in news.tags}
-    return folders
 
 
 def page_numbers(count: int) -> int:
@@ -171,15 +176,14 @@ def write_news_pages(news: News, tree: Tree, paths, display, renderer, writer, b
             "items": [news_item(news.articles[i], folder, tree, paths, display) for i in indices],
             "feed_url": relative_url(folder, folder + "atom.xml"), "previous_url": None, "next_url": None,
         }))
-        writer.write(folder + "atom.xml", atom_feed(renderer, [news.articles[i] for i in indices], base_url,
-                                                    folder, tag))
+        writer.write(folder + "atom.xml", atom_feed(renderer, [news.articles[i] for i in indices], by_file,
+                                                    base_url, folder, tag))
         folders.append(folder)
-    writer.write("berita/atom.xml", atom_feed(renderer, list(news.articles), base_url, "berita/", None))
+    writer.write("berita/atom.xml", atom_feed(renderer, list(news.articles), by_file, base_url, "berita/", None))
     return folders
 
 
-def atom_feed(renderer, articles: list[Article], base_url: str, folder: str, tag: str | None) -> str:
-    by_file = {a.path.name: a for a in articles}
+def atom_feed(renderer, articles: list[Article], by_file: dict, base_url: str, folder: str, tag: str | None) -> str:
     entries = [{"article": a, "url": base_url + article_path(a),
                 "body": localise_links(a.body_html, article_path(a), by_file, base_url)} for a in articles]
     updated = max((a.date for a in articles), default=dt.datetime(2000, 1, 1))
