@@ -94,9 +94,8 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
                               [s.id for s in segments], [s.id for s in sources], problems)
     articles = load_articles(options.content, {r.code for r in regions}, problems) if regions else []
     if articles and config:
-        folders = {region_path(r, r.code == config.root_region) for r in regions} | {
-            f + "index.html" for f in (region_path(r, r.code == config.root_region) for r in regions)}
-        check_links(articles, folders, problems)
+        folders = {region_path(r, r.code == config.root_region) for r in regions}
+        check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)
     problems.raise_if_any()
     return Inputs(config, regions, segments, sources, facts, articles)
 
