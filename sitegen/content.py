@@ -60,6 +60,7 @@ class Article:
     lang: str
     body_html: str                # sanitised
     links: tuple[tuple[str, int], ...]   # (href, line) of every link, for the link check
+    body_images: tuple[str, ...] = ()    # images in the body, relative to the article file
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -113,7 +114,18 @@ def load_articles(content_dir: Path, region_codes: set[str], problems: Problems)
             continue
         seen[article.slug] = path
         articles.append(article)
+    warn_unused_files(folder, articles, problems)
     return articles
+
+
+def warn_unused_files(folder: Path, articles: list[Article], problems: Problems) -> None:
+    """Nothing is silently dropped: a file that is neither an article nor an image one uses is named."""
+    used = {(a.path.parent / a.image).resolve() for a in articles if a.image}
+    used |= {(a.path.parent / src).resolve() for a in articles for src in a.body_images}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.suffix != ".md" and path.resolve() not in used and not path.name.startswith("."):
+            problems.warn(path, None, "is neither an article (.md) nor an image that an article uses; "
+                                      "it is not published")
 
 
 def load_article(path: Path, region_codes: set[str], problems: Problems) -> Article | None:
@@ -168,12 +180,16 @@ def load_article(path: Path, region_codes: set[str], problems: Problems) -> Arti
     if problems.error_count() > before:
         return None
     html, links = render_markdown(body, body_line)
+    body_images = local_images(path, html, body, body_line, problems)
+    if problems.error_count() > before:
+        return None
     return Article(
         slug=match.group(2), path=path, title=title, date=date,
         summary=text_field(meta, "summary", path, problems), places=tuple(str(p) for p in places),
         tags=tuple(str(t) for t in tags), author=text_field(meta, "author", path, problems),
         source_name=str(source.get("name") or ""), source_url=str(source.get("url") or ""),
         image=image, image_alt=image_alt, draft=draft, lang=lang, body_html=html, links=links,
+        body_images=body_images,
     )
 
 
@@ -228,6 +244,24 @@ def render_markdown(body: str, first_line: int) -> tuple[str, tuple[tuple[str, i
     for href in re.findall(r'href="([^"]*)"', clean):
         links.append((href, first_line + line_in(body, href)))
     return clean, tuple(links)
+
+
+def local_images(path: Path, html: str, body: str, first_line: int, problems: Problems) -> tuple[str, ...]:
+    """Images the body shows from files beside the article; a missing one is an error."""
+    images = []
+    for src in dict.fromkeys(re.findall(r'<img [^>]*src="([^"]*)"', html)):
+        line = first_line + line_in(body, src)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src) or src.startswith("//"):
+            problems.error(path, line, f"image {src!r} is on another website; the site loads nothing from "
+                                       f"other hosts, so save the image next to the article")
+            continue
+        if src.startswith(("/", "#")):
+            continue
+        if ".." in src.split("/") or not (path.parent / src).is_file():
+            problems.error(path, line, f"image {src!r} does not exist next to the article")
+            continue
+        images.append(src)
+    return tuple(images)
 
 
 def line_in(body: str, href: str) -> int:

@@ -119,6 +119,24 @@ def image_size(path: Path) -> tuple[int, int] | None:
     return (width, height) if width > 0 and height > 0 else None
 
 
+def copy_body_images(article: Article, writer, html: str) -> Markup:
+    """Copy the body's images next to the article's page; give each its size and lazy loading."""
+    html = str(html)  # plain text: Markup.replace would escape the attributes added here
+    for src in article.body_images:
+        if article.image and posixpath.normpath(src) == posixpath.normpath(article.image):
+            continue  # the same file as the article's main image, copied by copy_image
+        source = article.path.parent / src
+        writer.write(article_path(article) + posixpath.normpath(src), source.read_bytes())
+        size = image_size(source)
+        extra = f' width="{size[0]}" height="{size[1]}"' if size else ""
+        html = html.replace(f'src="{src}"', f'src="{src}"{extra} loading="lazy"')
+    if article.image and article.image in article.body_images:
+        size = image_size(article.path.parent / article.image)
+        extra = f' width="{size[0]}" height="{size[1]}"' if size else ""
+        html = html.replace(f'src="{article.image}"', f'src="{posixpath.basename(article.image)}"{extra} loading="lazy"')
+    return Markup(html)
+
+
 def copy_image(article: Article, writer) -> dict | None:
     if not article.image:
         return None
@@ -163,7 +181,8 @@ def write_news_pages(news: News, tree: Tree, paths, display, renderer, writer, b
         image = copy_image(article, writer)
         writer.write(folder + "index.html", renderer.render("article.html", {
             "base": relative_url(folder, ""), "article": article,
-            "body": localise_links(article.body_html, folder, by_file), "image": image,
+            "body": copy_body_images(article, writer, localise_links(article.body_html, folder, by_file)),
+            "image": image,
             "item": news_item(article, folder, tree, paths, display),
             "tags": [{"tag": t, "url": relative_url(folder, tag_path(t))} for t in article.tags],
             "news_url": relative_url(folder, "berita/"),

@@ -259,7 +259,7 @@ def test_link_to_an_existing_file_of_the_site_passes_the_check(build, href):
 HOSTILE = """\
 <script>alert(1)</script>
 
-Teks <img src=x onerror=alert(1)> dan <a href="JaVaScRiPt:alert(1)">a</a>.
+Teks <img src=x.png onerror=alert(1)> dan <a href="JaVaScRiPt:alert(1)">a</a>.
 
 [b](javascript:alert(1)) [c](  javascript:alert(1)) <a href="&#106;avascript:alert(1)">d</a>
 <a href="data:text/html;base64,PHNjcmlwdD4=">e</a> <a href="vbscript:msgbox(1)">f</a>
@@ -282,22 +282,28 @@ FORBIDDEN_TAGS = ["script", "iframe", "object", "embed", "svg", "form", "input",
 
 
 def test_hostile_markdown_is_sanitised(build):
-    assert_built(build({path_of(HALO): news("Halo", "2025-04-16", body=HOSTILE)}))
+    assert_built(build({path_of(HALO): news("Halo", "2025-04-16", body=HOSTILE),
+                        "content/news/x.png": png(1, 1)}))
     page = soup("berita/halo/")
     article = page.find("article")
     assert article.find_all(FORBIDDEN_TAGS) == []
     assert page.find_all("script") == []          # an article page needs no script at all
     assert len(page.find_all("h1")) == 1
-    # no event handler, style or dangerous URL is left: the only attributes are the template's and src=x
+    # no event handler, style or dangerous URL is left: the only attributes are the template's and the image's
     attributes = [(tag.name, tag.attrs) for tag in article.find_all(True) if tag.attrs]
     assert attributes == [("p", {"class": ["news-meta"]}), ("time", {"datetime": "2025-04-16"}),
-                          ("img", {"src": "x"})]
+                          ("img", {"src": "x.png", "width": "1", "height": "1", "loading": "lazy"})]
     assert [(a.get_text(), a.attrs) for a in article.find_all("a")] == [(c, {}) for c in "abcdef"]
     assert "alert" not in str(article)
     assert "javascript" not in str(article).lower()
     text = article.get_text(" ", strip=True)     # the harmless words stay
     for words in ("Teks", "gaya", "rinci", "Judul kedua", "Paragraf bertanda"):
         assert words in text
+
+
+def test_body_image_from_another_host_is_an_error(build):
+    result = build({path_of(HALO): news("Halo", "2025-04-16", body="Teks.\n\n![Peta](https://example.com/peta.png)\n")})
+    assert_fails(result, f"{path_of(HALO)}:7: image 'https://example.com/peta.png' is on another website")
 
 
 def test_front_matter_text_is_escaped(build):
@@ -333,7 +339,7 @@ Pembuka dengan *miring*, **tebal** dan [tautan](https://example.com/halaman "Jud
 |------|---------|
 | Segumbang | 12 |
 
-![Peta desa](https://example.com/peta.png)
+![Peta desa](peta.png)
 
 > Kutipan.
 
@@ -346,7 +352,7 @@ Pembuka dengan *miring*, **tebal** dan [tautan](https://example.com/halaman "Jud
 
 
 def test_legitimate_markdown_survives(build):
-    assert_built(build({path_of(HALO): news("Halo", "2025-04-16", body=LEGIT)}))
+    assert_built(build({path_of(HALO): news("Halo", "2025-04-16", body=LEGIT), "content/news/peta.png": png(5, 4)}))
     page = soup("berita/halo/")
     article = page.find("article")
     assert [h.get_text() for h in page.find_all("h1")] == ["Halo"]    # '# Bagian' does not add an <h1>
@@ -363,7 +369,9 @@ def test_legitimate_markdown_survives(build):
     assert [th.get_text() for th in article.select("table thead th")] == ["Desa", "Pekerja"]
     assert [td.get_text() for td in article.select("table tbody td")] == ["Segumbang", "12"]
     image = article.find("img")
-    assert (image["src"], image["alt"]) == ("https://example.com/peta.png", "Peta desa")
+    assert (image["src"], image["alt"], image["width"], image["height"], image["loading"]) == \
+        ("peta.png", "Peta desa", "5", "4", "lazy")
+    assert (SITE / "berita/halo/peta.png").read_bytes() == png(5, 4)
     assert article.find("blockquote").get_text(strip=True) == "Kutipan."
     assert article.select_one("pre code").get_text() == "<script>contoh()</script>\n"
     reference = article.select_one("sup a.footnote-ref")
