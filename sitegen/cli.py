@@ -98,6 +98,52 @@ def check_command(data, content, templates, assets, base_url, strict, cache_dir)
     click.echo(f"sitegen: input is valid ({len(result.warnings)} warning(s)) in {result.seconds:.2f} s")
 
 
+@main.command("serve")
+@input_options
+@click.option("--out", type=click.Path(path_type=Path), default="_site", show_default=True,
+              help="Folder the previewed site is built into.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--drafts", is_flag=True, help="Also show articles marked draft: true.")
+@click.option("--future", is_flag=True, help="Also show articles dated in the future.")
+def serve_command(data, content, templates, assets, base_url, strict, cache_dir, out, port, drafts, future):
+    """Build the site, serve it on 127.0.0.1 and rebuild it whenever data/, content/,
+    templates/ or assets/ change; open pages reload by themselves, and a build error
+    is shown on them while the last good site stays served.
+
+    Exit codes: 0 stopped (Ctrl+C), 1 unusable --out, 2 usage error.
+    """
+    from .serve import serve
+
+    options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
+                           base_url=base_url, strict=strict, cache_dir=cache_dir, drafts=drafts, future=future)
+    serve(options, port)
+
+
+@main.command("check-links")
+@click.argument("site", type=click.Path(path_type=Path, file_okay=False, exists=True), default="_site")
+@click.option("--base-path", default=None, metavar="PATH",
+              help="Path the site is served under (for absolute links, as in 404.html); default from site.yaml's "
+                   "base_url when --data is given, else /.")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=None)
+def check_links_command(site, base_path, data):
+    """Check that every internal link and resource of a built site reaches a file.
+
+    Exit codes: 0 all links work, 1 broken links (each listed), 2 usage error.
+    """
+    from .linkcheck import broken_links
+
+    if base_path is None and data is not None:
+        from .config import load_site_config
+        from .errors import Problems
+        config = load_site_config(data, Problems())
+        base_path = config.base_path if config else "/"
+    problems = broken_links(site, base_path or "/")
+    if problems:
+        raise BuildFailed("\n".join(problems) + f"\nsitegen: {len(problems)} broken link(s)")
+    click.echo(f"sitegen: every internal link in {site} works")
+
+
 @main.group("new")
 def new_group():
     """Create new content files."""

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import URL_RE, Text, read_text_pair, warn_unknown_keys
 from .errors import Problems
@@ -29,8 +30,9 @@ SOURCE_KEYS = {"id", "publisher", "title", "date", "url", "note", "illustrative"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(NamedTuple):
+    """One row of regions.csv (a NamedTuple: 90,000 of them are built per national build)."""
+
     code: str
     name: str
     level: str

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium"))  # GitHub's runners: google-chrome
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
-        raise RuntimeError("Chromium is required in CI: apt-get install -y chromium")
-    pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
+        raise RuntimeError(f"Chromium is required in CI: apt-get install -y chromium (or set SITEGEN_CHROMIUM)")
+    pytest.skip(f"no {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

@@ -1,0 +1,57 @@
+"""The GitHub Actions workflows: linted with actionlint, and building exactly what the README documents."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+DEPLOY_BUILD = 'sitegen build --strict --base-url "$PAGES_URL"'
+
+
+def test_both_workflows_exist():
+    assert {w.name for w in WORKFLOWS} == {"check.yml", "deploy.yml"}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda w: w.name)
+def test_actionlint_passes(workflow):
+    actionlint = shutil.which("actionlint")
+    assert actionlint, "actionlint is missing: pip install -e '.[test]'"
+    result = subprocess.run([actionlint, "-no-color", str(workflow)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda w: w.name)
+def test_no_expression_is_interpolated_into_a_shell_command(workflow):
+    """Expressions reach shell commands only through `env:` (no script injection)."""
+    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    commands = [step["run"] for job in jobs.values() for step in job["steps"] if "run" in step]
+    assert commands
+    for command in commands:
+        assert "${{" not in command, command
+
+
+def test_deploy_builds_what_the_readme_documents():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    deploy = (REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    assert DEPLOY_BUILD in readme
+    assert f"run: {DEPLOY_BUILD}" in deploy
+    install = re.search(r"```sh\n(.*?)\n", readme).group(1).split("&&")[0].strip()  # the README's first command
+    assert install == "pip install -e ."
+    assert "pip install -e '.[test]'" in deploy and "python -m pytest" in deploy
+
+
+def test_deploy_permissions_and_concurrency():
+    deploy = (REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8")
+    assert re.search(r"^permissions:\n  contents: read$", deploy, re.MULTILINE)
+    assert "pages: write" in deploy and "id-token: write" in deploy
+    assert re.search(r"^concurrency:\n  group: pages\n  cancel-in-progress: false$", deploy, re.MULTILINE)
+    for path in ("data/**", "content/**", "templates/**", "assets/**", "sitegen/**", "pyproject.toml"):
+        assert f'- "{path}"' in deploy
+    assert "schedule:" in deploy and "workflow_dispatch:" in deploy
