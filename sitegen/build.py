@@ -23,17 +23,18 @@ from . import __version__
 from .content import Article, load_articles
 from .charts import ChartLabels, chart_templates, vega_bundle
 from .config import SiteConfig, load_site_config
-from .coverage import CoverageFacts, load_coverage
+from .coverage import CoverageFacts, Lookups, load_coverage
 from .data import Region, Segment, Source, load_regions, load_segments, load_sources
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .news import check_links, select_news, write_news_pages
-from .pages import Site, Texts, display_name, region_paths
+from .cache import remember
+from .pages import Site, Texts, display_name
 from .urls import region_path
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
-from .incremental import global_digest, page_digests, read_record, write_record
+from .incremental import PageInputs, global_digest, page_inputs, read_record, write_record
 from .writer import SiteWriter, marker_build_id
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
@@ -66,6 +67,7 @@ class Inputs:
     sources: list[Source]
     facts: CoverageFacts
     articles: list[Article]
+    paths: tuple[str, ...]       # each region's site-relative folder, in the order of `regions`
 
 
 @dataclass
@@ -82,7 +84,7 @@ class BuildResult:
 def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     """Read and cross-check every input file; raise InputError listing every problem."""
     config = load_site_config(options.data, problems, options.base_url)
-    regions = load_regions(options.data, config.root_region if config else None, problems)
+    regions = load_regions(options.data, config.root_region if config else None, problems, options.cache_dir)
     segments = load_segments(options.data, problems)
     sources = load_sources(options.data, problems)
     if config and sources and config.target.source not in {s.id for s in sources}:
@@ -90,14 +92,23 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
                        f"target.source {config.target.source!r} is not an id in sources.yaml")
     facts = None
     if regions and segments and sources:
-        facts = load_coverage(options.data, [r.code for r in regions], [r.level for r in regions],
-                              [s.id for s in segments], [s.id for s in sources], problems)
+        lookups = Lookups([r.code for r in regions], [r.level for r in regions],
+                          [s.id for s in segments], [s.id for s in sources])
+        facts = load_coverage(options.data, lookups, problems, options.cache_dir)
+    paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
     articles = load_articles(options.content, {r.code for r in regions}, problems) if regions else []
     if articles and config:
-        folders = {region_path(r, r.code == config.root_region) for r in regions}
+        folders = set(paths)
         check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)
     problems.raise_if_any()
-    return Inputs(config, regions, segments, sources, facts, articles)
+    return Inputs(config, regions, segments, sources, facts, articles, paths)
+
+
+def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) -> tuple[str, ...]:
+    """Every region's page folder (slugging 90,000 names takes a while: cached by the names)."""
+    key = "\0".join([root_code, *(f"{r.code}\1{r.name}\1{r.level}" for r in regions)]).encode()
+    return remember(cache_dir, "paths", key,
+                    lambda: (tuple(region_path(r, r.code == root_code) for r in regions), True))
 
 
 def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> Site:
@@ -111,7 +122,8 @@ def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> 
     illustrative_sources = np.array([s.illustrative for s in cube.sources], dtype=bool)
     return Site(
         config=inputs.config, tree=tree, cube=cube, headline=headline,
-        headline_rate=headline.rate(), group_rates=group_rates, paths=region_paths(tree),
+        headline_rate=headline.rate(), group_rates=group_rates,
+        paths=inputs.paths or tuple(region_path(r, i == tree.root) for i, r in enumerate(tree.regions)),
         charts=charts, illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
         period_index={p: i for i, p in enumerate(cube.periods)},
         news=news,
@@ -131,7 +143,7 @@ class BuildPlan:
     """Which region pages to render: all of them, or in an update only those whose inputs changed."""
 
     global_digest: str
-    page_digests: dict[str, str]
+    pages: PageInputs
     regions: list[int]
     previous_files: list[str] | None
 
@@ -141,12 +153,13 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) 
                 "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
     global_hex = global_digest(options.data, options.content, options.templates, options.assets, settings,
                                site.cube.periods)
-    digests = page_digests(site, global_hex, texts.numbers)
-    pages = {site.paths[r] + "index.html": digest for r, digest in enumerate(digests)}
     previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
-    if previous is None or previous.global_digest != global_hex:
-        return BuildPlan(global_hex, pages, list(range(len(digests))), None)
-    changed = [r for r, (path, digest) in enumerate(pages.items()) if previous.pages.get(path) != digest]
+    if previous is not None and previous.global_digest != global_hex:
+        previous = None
+    pages = page_inputs(site, global_hex, texts.numbers, previous.pages if previous else None)
+    if previous is None or previous.pages.digests.shape != pages.digests.shape:
+        return BuildPlan(global_hex, pages, list(range(len(site.paths))), None)
+    changed = np.flatnonzero((pages.digests != previous.pages.digests).any(axis=1)).tolist()
     return BuildPlan(global_hex, pages, changed, previous.files)
 
 
@@ -178,14 +191,14 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         env.globals.update(site_globals(site, assets, locale))
         renderer = Renderer(env)
         rendering = set(plan.regions)
-        writer.claim(site.paths[r] + "index.html" for r in range(len(site.paths)) if r not in rendering)
+        writer.keep(site.paths[r] + "index.html" for r in range(len(site.paths)) if r not in rendering)
         job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
                                       renderer, writer, site.config.base_url)
         write_site_files(site, renderer, writer, news_pages)
-        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.page_digests,
-                                 sorted(writer.produced)) if options.cache_dir else None)
+        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced)
+                    if options.cache_dir else None)
         writer.commit(build_id)
     except TemplateProblem as exc:
         writer.abort()

@@ -93,7 +93,7 @@ def check_command(data, content, templates, assets, base_url, strict, cache_dir)
     Exit codes: 0 valid, 1 invalid input, 2 usage error.
     """
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets,
-                           base_url=base_url, strict=strict)
+                           base_url=base_url, strict=strict, cache_dir=cache_dir)
     result = run(check, options)
     click.echo(f"sitegen: input is valid ({len(result.warnings)} warning(s)) in {result.seconds:.2f} s")
 

@@ -5,12 +5,21 @@ checked with vectorised expressions; every message still names `file:line`.
 Line numbers are exact: when a row's position and its line could differ
 (quoted fields, ragged or blank lines, bad bytes) the file is read row by row
 with `csv` instead, which is slower but names every line.
+
+A build that changes one village should not re-read five million rows, so the
+file is cut into ~4 MB pieces at line ends and each piece's checked columns are
+cached by its content hash (and by the region, segment and source lists they
+were checked against). An edit changes only the pieces it touches; the checks
+that span the whole file (duplicates, a segment at two levels) always run on all
+rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +32,8 @@ COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
 PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 COUNT_RE = r"^[0-9]{1,15}$"  # [0-9], not \d: polars' \d also matches other scripts' digits
 FIRST_DATA_LINE = 2
+PIECE_BYTES = 2 << 20
+ARRAYS = ("region", "period", "segment", "covered", "eligible", "source")
 
 
 @dataclass(frozen=True)
@@ -38,31 +49,70 @@ class CoverageFacts:
     source: np.ndarray
 
 
-def load_coverage(data_dir: Path, region_codes: list[str], region_levels: list[str],
-                  segment_ids: list[str], source_ids: list[str], problems: Problems) -> CoverageFacts | None:
+@dataclass(frozen=True)
+class Rows:
+    """Checked rows as arrays: indices are -1 where a value was invalid (and reported);
+    `period` is a month number (year × 12 + month − 1)."""
+
+    line: np.ndarray
+    region: np.ndarray
+    period: np.ndarray
+    segment: np.ndarray
+    covered: np.ndarray
+    eligible: np.ndarray
+    source: np.ndarray
+
+
+@dataclass
+class Lookups:
+    region_codes: list[str]
+    region_levels: list[str]
+    segment_ids: list[str]
+    source_ids: list[str]
+
+    @cached_property
+    def enums(self) -> dict[str, pl.Enum]:
+        """Enum types made once: with 90,000 region codes, building one costs milliseconds."""
+        return {"region_code": pl.Enum(self.region_codes), "segment": pl.Enum(self.segment_ids),
+                "source": pl.Enum(self.source_ids)}
+
+    def digest(self) -> str:
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        for values in (self.region_codes, self.segment_ids, self.source_ids):
+            h.update("\0".join(values).encode() + b"\1")
+        return h.hexdigest()[:24]
+
+
+def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
+                  cache_dir: Path | None = None) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
-    frame = read_frame(path, problems)
-    if frame is None:
+    data = read_bytes(path, problems)
+    if data is None:
+        return None
+    header = read_header(path, data, problems)
+    if header is None:
         return None
     before = problems.error_count()
-    frame, periods = index_columns(frame, region_codes, segment_ids, source_ids)
-    report_row_problems(path, frame, problems)
-    keyed = pl.all_horizontal(pl.col(c).is_not_null() for c in ("region_idx", "segment_idx", "period_idx"))
-    valid = frame if problems.error_count() == before else frame.filter(keyed)
-    report_duplicates(path, valid, len(periods), len(segment_ids), problems)
-    report_mixed_levels(path, valid, region_levels, len(segment_ids), problems)
+    plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
+    rows = read_pieces(path, data, header, lookups, problems, cache_dir) if plain_header else None
+    if rows is None:
+        problems.errors[before:] = []  # the exact reader reports again, with certain line numbers
+        frame = read_exact(path, data, problems)
+        if frame is None:
+            return None
+        rows = check_frame(path, frame, lookups, problems)
+    periods, period_index = number_periods(rows.period)
+    report_duplicates(path, rows, period_index, periods, lookups, problems)
+    report_mixed_levels(path, rows, period_index, periods, lookups, problems)
     if problems.error_count() > before:
         return None
-    return to_facts(frame, periods)
+    return CoverageFacts(tuple(periods), rows.region.astype(np.int64), period_index, rows.segment.astype(np.int64),
+                         rows.covered, rows.eligible, rows.source.astype(np.int64))
 
 
 # --- reading --------------------------------------------------------------------------
 
-def read_frame(path: Path, problems: Problems) -> pl.DataFrame | None:
-    """All cells as strings plus a `line` column."""
-    data = read_bytes(path, problems)
-    if data is None:
-        return None
+def read_header(path: Path, data: bytes, problems: Problems) -> list[str] | None:
     header_end = data.find(b"\n")
     header_bytes = data[: header_end if header_end >= 0 else len(data)]
     if not header_bytes.strip():
@@ -71,26 +121,107 @@ def read_frame(path: Path, problems: Problems) -> pl.DataFrame | None:
     header = [h.strip() for h in header_bytes.decode("utf-8", "replace").rstrip("\r").split(",")]
     if b'"' not in header_bytes and not check_header(path, header, COLUMNS, problems):
         return None
-    frame = read_fast(data, header) if b'"' not in data else None
-    if frame is None:
-        frame = read_exact(path, data, problems)
-    return frame
+    return header
 
 
-def read_fast(data: bytes, header: list[str]) -> pl.DataFrame | None:
-    """Parse with polars; None when line numbers could not be trusted or the bytes are not UTF-8."""
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if data.count(b",") != (len(header) - 1) * lines:
-        return None  # a ragged or blank line: let the exact reader name it
+def fast_path_possible(text: bytes, header: list[str], lines: int) -> bool:
+    """Without quotes, and with the same number of commas on every line, row n is line n + 1."""
+    return b'"' not in text and text.count(b",") == (len(header) - 1) * lines
+
+
+def pieces(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of ~4 MB runs of whole lines after the header; cut points move with the text."""
+    start = data.find(b"\n") + 1
+    bounds = []
+    while 0 < start < len(data):
+        cut = data.find(b"\n", start + PIECE_BYTES)
+        end = len(data) if cut < 0 else cut + 1
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def read_pieces(path, data, header, lookups: Lookups, problems, cache_dir) -> Rows | None:
+    folder = cache_dir / "coverage" / lookups.digest() if cache_dir else None
+    header_line = ",".join(header).encode() + b"\n"
+    plan, line = [], FIRST_DATA_LINE
+    for start, end in pieces(data):
+        blob = data[start:end]
+        count = blob.count(b"\n") + (0 if blob.endswith(b"\n") else 1)
+        digest = hashlib.sha256(blob).hexdigest()[:32]
+        plan.append((start, end, line, count, digest, load_piece(folder, digest, line, count)))
+        line += count
+    missing = [p for p in plan if p[5] is None]
+    if len(missing) > len(plan) // 2:
+        # A cold cache: one polars call over the whole file is faster than one per piece.
+        missing = [(plan[0][0], plan[-1][1], FIRST_DATA_LINE, None, None, None)]
+    parsed = {}
+    for start, end, first, _, _, _ in missing:
+        text = data[start:end]
+        lines = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
+        if not fast_path_possible(text, header, lines):
+            return None  # quotes, or a ragged or blank line: the exact reader names the lines
+        before = problems.error_count()
+        rows = parse_rows(path, header_line + text, first, lookups, problems)
+        if rows is None:
+            return None  # e.g. bytes that are not UTF-8: the exact reader names the line
+        parsed[first] = (rows, problems.error_count() == before)
+    parts = []
+    for start, end, first, count, digest, cached in plan:
+        if cached is None:
+            owner = max(f for f in parsed if f <= first)
+            rows, clean = parsed[owner]
+            cached = slice_rows(rows, first - owner, count)
+            if folder is not None and clean:
+                save_piece(folder, digest, cached)
+        parts.append(cached)
+    if folder is not None:
+        prune(folder, {p[4] for p in plan})
+    return Rows(*(np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros(0, np.int64)
+                  for f in ("line", *ARRAYS)))
+
+
+def parse_rows(path, text: bytes, first_line: int, lookups: Lookups, problems: Problems) -> Rows | None:
     try:
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, empty_string_is_null=False,
-                            new_columns=header, row_index_name="line", row_index_offset=FIRST_DATA_LINE)
+        frame = pl.read_csv(io.BytesIO(text), infer_schema=False, empty_string_is_null=False,
+                            row_index_name="line", row_index_offset=first_line)
     except pl.exceptions.PolarsError:
         return None
     frame = frame.select(pl.col("line").cast(pl.Int64), *COLUMNS)
-    if b" " in data or b"\t" in data:
+    if b" " in text or b"\t" in text:
         frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
-    return frame
+    return check_frame(path, frame, lookups, problems)
+
+
+def slice_rows(rows: Rows, offset: int, count: int) -> Rows:
+    return Rows(*(getattr(rows, f)[offset:offset + count] for f in ("line", *ARRAYS)))
+
+
+def load_piece(folder: Path | None, digest: str, first_line: int, count: int) -> Rows | None:
+    if folder is None:
+        return None
+    try:
+        with np.load(folder / f"{digest}.npz") as stored:
+            arrays = {name: stored[name] for name in ARRAYS}
+    except (OSError, ValueError, KeyError):
+        return None
+    if len(arrays["region"]) != count:
+        return None
+    return Rows(np.arange(first_line, first_line + count, dtype=np.int64), **arrays)
+
+
+def save_piece(folder: Path, digest: str, rows: Rows) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{digest}.tmp.npz"
+    np.savez(tmp, **{name: getattr(rows, name) for name in ARRAYS})
+    tmp.replace(folder / f"{digest}.npz")
+
+
+def prune(folder: Path, used: set[str]) -> None:
+    if folder.is_dir():
+        for stored in folder.glob("*.npz"):
+            if stored.name.split(".")[0] not in used:
+                stored.unlink(missing_ok=True)
 
 
 def read_exact(path: Path, data: bytes, problems: Problems) -> pl.DataFrame | None:
@@ -109,35 +240,20 @@ def read_exact(path: Path, data: bytes, problems: Problems) -> pl.DataFrame | No
                          **{c: pl.Series(v, dtype=pl.String) for c, v in cells.items()}})
 
 
-# --- checking -------------------------------------------------------------------------
+# --- checking rows --------------------------------------------------------------------
 
-def index_of(column: str, keys) -> pl.Expr:
-    """Position of each value in `keys` (null where absent), through polars' Enum lookup."""
-    return pl.col(column).cast(pl.Enum(list(keys)), strict=False).to_physical().cast(pl.Int32)
+def index_of(column: str, enum: pl.Enum) -> pl.Expr:
+    """Position of each value among the Enum's categories (null where absent)."""
+    return pl.col(column).cast(enum, strict=False).to_physical().cast(pl.Int32)
 
 
-def index_columns(frame: pl.DataFrame, region_codes, segment_ids, source_ids) -> tuple[pl.DataFrame, list[str]]:
-    """Add each row's region/segment/source/period index (null when unknown) and its counts."""
-    periods = frame.get_column("period").unique()
-    valid_periods = sorted(periods.filter(periods.str.contains(PERIOD_RE)).to_list())
-
-    def count(column):
-        return pl.when(pl.col(column).str.contains(COUNT_RE)).then(pl.col(column).cast(pl.Int64, strict=False))
-
-    frame = frame.with_columns(
-        region_idx=index_of("region_code", region_codes),
-        segment_idx=index_of("segment", segment_ids),
-        source_idx=index_of("source", source_ids),
-        period_idx=index_of("period", valid_periods),
-        covered_n=count("covered"),
-        eligible_n=count("eligible"),
-    )
-    return frame, valid_periods
+def count(column: str) -> pl.Expr:
+    return pl.when(pl.col(column).str.contains(COUNT_RE)).then(pl.col(column).cast(pl.Int64, strict=False))
 
 
 ROW_RULES = (
     # (rule name, failing-row expression, message built from the row)
-    ("period not YYYY-MM", pl.col("period_idx").is_null(),
+    ("period not YYYY-MM", pl.col("period_n").is_null(),
      lambda r: f'period "{r["period"]}" is not a month in YYYY-MM form (e.g. 2025-04)'),
     ("unknown region_code", pl.col("region_idx").is_null(),
      lambda r: f'region_code "{r["region_code"]}" is not in regions.csv'),
@@ -154,6 +270,28 @@ ROW_RULES = (
 )
 
 
+def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Problems) -> Rows:
+    """Check every row on its own; report problems; return the rows as arrays."""
+    month = pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False) * 12 + \
+        pl.col("period").str.slice(5, 2).cast(pl.Int32, strict=False) - 1
+    frame = frame.with_columns(
+        region_idx=index_of("region_code", lookups.enums["region_code"]),
+        segment_idx=index_of("segment", lookups.enums["segment"]),
+        source_idx=index_of("source", lookups.enums["source"]),
+        period_n=pl.when(pl.col("period").str.contains(PERIOD_RE)).then(month),
+        covered_n=count("covered"),
+        eligible_n=count("eligible"),
+    )
+    report_row_problems(path, frame, problems)
+
+    def column(name, dtype, missing=-1):
+        return frame.get_column(name).fill_null(missing).to_numpy().astype(dtype, copy=False)
+
+    return Rows(column("line", np.int64), column("region_idx", np.int32), column("period_n", np.int32),
+                column("segment_idx", np.int16), column("covered_n", np.int64), column("eligible_n", np.int64),
+                column("source_idx", np.int16))
+
+
 def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems) -> None:
     counts = frame.select(failing.fill_null(False).sum().alias(rule) for rule, failing, _ in ROW_RULES).row(0, named=True)
     for rule, failing, message in ROW_RULES:
@@ -165,74 +303,83 @@ def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems) -> 
         problems.count_more(path, rule, counts[rule] - len(shown))
 
 
-def cell_keys(frame: pl.DataFrame, n_periods: int, n_segments: int) -> np.ndarray:
-    """One int64 per row identifying its (region, period, segment) cell."""
-    region = frame.get_column("region_idx").to_numpy().astype(np.int64)
-    period = frame.get_column("period_idx").to_numpy().astype(np.int64)
-    segment = frame.get_column("segment_idx").to_numpy().astype(np.int64)
-    return (region * n_periods + period) * n_segments + segment
+# --- checking across rows -------------------------------------------------------------
+
+def number_periods(months: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Sorted period labels, and each row's index into them (-1 for invalid rows)."""
+    valid = months >= 0
+    if not valid.any():
+        return [], np.full(len(months), -1, dtype=np.int64)
+    low = int(months[valid].min())
+    seen = np.bincount(months[valid] - low)  # months span a few hundred values: counting beats sorting
+    present = np.flatnonzero(seen)
+    labels = [f"{(m + low) // 12:04d}-{(m + low) % 12 + 1:02d}" for m in present.tolist()]
+    position = np.full(len(seen), -1, dtype=np.int64)
+    position[present] = np.arange(len(present))
+    index = np.where(valid, position[np.clip(months - low, 0, len(seen) - 1)], -1)
+    return labels, index
 
 
-def report_duplicates(path: Path, frame: pl.DataFrame, n_periods: int, n_segments: int, problems: Problems) -> None:
-    raw_keys = cell_keys(frame, n_periods, n_segments)
-    if raw_keys.size == 0:
+def keyed(rows: Rows, period_index: np.ndarray) -> np.ndarray:
+    return (rows.region >= 0) & (period_index >= 0) & (rows.segment >= 0)
+
+
+def report_duplicates(path, rows: Rows, period_index, periods, lookups: Lookups, problems: Problems) -> None:
+    ok = keyed(rows, period_index)
+    n_periods, n_segments = max(1, len(periods)), max(1, len(lookups.segment_ids))
+    keys = (rows.region[ok].astype(np.int64) * n_periods + period_index[ok]) * n_segments + rows.segment[ok]
+    if keys.size == 0:
         return
-    # Keys are dense (region × period × segment), so counting beats hashing five million rows.
-    per_cell = np.bincount(raw_keys)
+    per_cell = np.bincount(keys)  # keys are dense: counting beats hashing five million rows
     if per_cell.max() <= 1:
         return
-    duplicated = per_cell[raw_keys] > 1
-    rows = frame.with_columns(key=pl.Series(raw_keys)).filter(pl.Series(duplicated))
-    first = rows.group_by("key").agg(pl.col("line").min().alias("first_line"))
-    repeats = rows.join(first, on="key").filter(pl.col("line") != pl.col("first_line")).sort("line")
-    for row in repeats.head(MAX_REPORTED_PER_RULE).iter_rows(named=True):
-        problems.error(path, row["line"],
-                       f'duplicate row for period {row["period"]}, region_code {row["region_code"]}, '
-                       f'segment {row["segment"]} (first given on line {row["first_line"]})',
-                       rule="duplicate row")
-    problems.count_more(path, "duplicate row", len(repeats) - min(len(repeats), MAX_REPORTED_PER_RULE))
+    lines = rows.line[ok]
+    repeated = np.flatnonzero(per_cell[keys] > 1)
+    order = repeated[np.lexsort((lines[repeated], keys[repeated]))]
+    first_line: dict[int, int] = {}
+    reports = []
+    for i in order.tolist():
+        key = int(keys[i])
+        if key in first_line:
+            reports.append((int(lines[i]), key, first_line[key]))
+        else:
+            first_line[key] = int(lines[i])
+    reports.sort()
+    for line, key, first in reports[:MAX_REPORTED_PER_RULE]:
+        cell, segment = divmod(key, n_segments)
+        region, period = divmod(cell, n_periods)
+        problems.error(path, line, f"duplicate row for period {periods[period]}, region_code "
+                                   f"{lookups.region_codes[region]}, segment {lookups.segment_ids[segment]} "
+                                   f"(first given on line {first})", rule="duplicate row")
+    problems.count_more(path, "duplicate row", len(reports) - min(len(reports), MAX_REPORTED_PER_RULE))
 
 
-def report_mixed_levels(path: Path, frame: pl.DataFrame, region_levels: list[str], n_segments: int,
-                        problems: Problems) -> None:
+def report_mixed_levels(path, rows: Rows, period_index, periods, lookups: Lookups, problems: Problems) -> None:
     """A segment is reported at one level per period, so that no worker is counted twice."""
-    level_codes = {level: i for i, level in enumerate(dict.fromkeys(region_levels))}
-    level_of_region = np.array([level_codes[level] for level in region_levels], dtype=np.int8)
-    level = level_of_region[frame.get_column("region_idx").to_numpy()]
-    group = frame.get_column("period_idx").to_numpy().astype(np.int64) * n_segments + frame.get_column("segment_idx").to_numpy()
+    ok = keyed(rows, period_index)
+    names = list(dict.fromkeys(lookups.region_levels))
+    level_of_region = np.array([names.index(level) for level in lookups.region_levels], dtype=np.int64)
+    level = level_of_region[rows.region[ok]]
+    group = period_index[ok] * max(1, len(lookups.segment_ids)) + rows.segment[ok]
     if group.size == 0:
         return
-    low = np.full(group.max() + 1, 127, dtype=np.int8)
-    high = np.full(group.max() + 1, -1, dtype=np.int8)
-    np.minimum.at(low, group, level)
-    np.maximum.at(high, group, level)
-    if (low[group] == high[group]).all():
+    table = np.bincount(group * len(names) + level, minlength=(group.max() + 1) * len(names))
+    mixed_groups = np.flatnonzero((table.reshape(-1, len(names)) > 0).sum(axis=1) > 1)
+    if mixed_groups.size == 0:
         return
-    names = list(level_codes)
-    mixed = frame.with_columns(level=pl.Series([names[i] for i in level], dtype=pl.String)) \
-        .filter(pl.Series(low[group] != high[group]))
-    first = mixed.sort("line").group_by(["period", "segment"]).agg(
-        pl.col("level").first().alias("first_level"), pl.col("line").first().alias("first_line"))
-    clashes = mixed.join(first, on=["period", "segment"]).filter(pl.col("level") != pl.col("first_level")).sort("line")
-    for row in clashes.head(MAX_REPORTED_PER_RULE).iter_rows(named=True):
-        problems.error(path, row["line"],
-                       f'segment {row["segment"]} in {row["period"]} is reported here for a {row["level"]} '
-                       f'({row["region_code"]}) but on line {row["first_line"]} for a {row["first_level"]}; '
-                       f'report a segment at one level per period so nobody is counted twice',
-                       rule="segment at two levels")
+    lines, regions = rows.line[ok], rows.region[ok]
+    clashes = []
+    for g in mixed_groups.tolist():
+        members = np.flatnonzero(group == g)
+        members = members[np.argsort(lines[members])]
+        first = members[0]
+        for i in members[level[members] != level[first]].tolist():
+            period, segment = divmod(g, max(1, len(lookups.segment_ids)))
+            clashes.append((int(lines[i]), periods[period], lookups.segment_ids[segment], names[level[i]],
+                            lookups.region_codes[regions[i]], int(lines[first]), names[level[first]]))
+    clashes.sort()
+    for line, period, segment, lvl, code, first_line, first_level in clashes[:MAX_REPORTED_PER_RULE]:
+        problems.error(path, line, f"segment {segment} in {period} is reported here for a {lvl} ({code}) "
+                                   f"but on line {first_line} for a {first_level}; report a segment at one "
+                                   f"level per period so nobody is counted twice", rule="segment at two levels")
     problems.count_more(path, "segment at two levels", len(clashes) - min(len(clashes), MAX_REPORTED_PER_RULE))
-
-
-def to_facts(frame: pl.DataFrame, periods: list[str]) -> CoverageFacts:
-    def column(name, dtype):
-        return frame.get_column(name).to_numpy().astype(dtype, copy=False)
-
-    return CoverageFacts(
-        periods=tuple(periods),
-        region=column("region_idx", np.int64),
-        period=column("period_idx", np.int64),
-        segment=column("segment_idx", np.int64),
-        covered=column("covered_n", np.int64),
-        eligible=frame.get_column("eligible_n").fill_null(-1).to_numpy(),
-        source=column("source_idx", np.int64),
-    )

@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from .config import URL_RE, Text, read_text_pair, warn_unknown_keys
 from .errors import Problems
-from .sources import csv_records, line_of, load_yaml, read_text
+from .cache import remember
+from .sources import csv_records, decode_utf8, line_of, load_yaml, read_bytes
 
 LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan", "desa")
 CODE_PATTERNS = {
@@ -62,10 +63,28 @@ class Source:
 
 # --- regions --------------------------------------------------------------------------
 
-def load_regions(data_dir: Path, root_code: str | None, problems: Problems) -> list[Region]:
-    """All regions of the site, sorted by code (so every parent comes before its children)."""
+def load_regions(data_dir: Path, root_code: str | None, problems: Problems,
+                 cache_dir: Path | None = None) -> list[Region]:
+    """All regions of the site, sorted by code (so every parent comes before its children).
+
+    A national file has 91,600 rows; once checked without problems, they are cached by content.
+    """
     path = data_dir / "regions.csv"
-    text = read_text(path, problems)
+    data = read_bytes(path, problems)
+    if data is None:
+        return []
+
+    def check() -> tuple[tuple, bool]:
+        before = problems.error_count()
+        regions = parse_regions(path, data, root_code, problems)
+        return tuple(zip(*regions)) if regions else (), problems.error_count() == before
+
+    columns = remember(cache_dir, "regions", data + b"\0" + str(root_code).encode(), check)
+    return list(map(Region, *columns)) if columns else []
+
+
+def parse_regions(path: Path, data: bytes, root_code: str | None, problems: Problems) -> list[Region]:
+    text = decode_utf8(path, data, problems)
     if text is None:
         return []
     regions: dict[str, Region] = {}

@@ -72,12 +72,13 @@ def build_cube(tree: Tree, facts: CoverageFacts, segments, sources) -> Cube:
     reported = np.zeros(shape, dtype=bool)
     unknown = np.zeros(shape, dtype=bool)
     uses_source = np.zeros((len(tree.regions), len(sources)), dtype=bool)
-    cell = (facts.region, facts.period, facts.segment)
-    covered[cell] = facts.covered
-    eligible[cell] = np.maximum(facts.eligible, 0)
-    reported[cell] = True
-    unknown[cell] = facts.eligible < 0
-    uses_source[facts.region, facts.source] = True
+    # One flat index per row, computed once, instead of a three-way fancy index per array.
+    cell = (facts.region * shape[1] + facts.period) * shape[2] + facts.segment
+    covered.reshape(-1)[cell] = facts.covered
+    eligible.reshape(-1)[cell] = np.maximum(facts.eligible, 0)
+    reported.reshape(-1)[cell] = True
+    unknown.reshape(-1)[cell] = facts.eligible < 0
+    uses_source.reshape(-1)[facts.region * len(sources) + facts.source] = True
     roll_up(tree, covered, eligible, reported, unknown, uses_source)
     return Cube(facts.periods, tuple(segments), tuple(sources), covered, eligible, reported, unknown, uses_source)
 
@@ -90,11 +91,14 @@ def roll_up(tree: Tree, *arrays: np.ndarray) -> None:
         if rows.size == 0:
             continue
         parents = tree.parent[rows]
+        # Regions are sorted by code, so the children of one parent are consecutive: summing
+        # runs with reduceat is much faster than np.add.at on five million cells.
+        starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+        if np.any(np.diff(parents[starts]) <= 0):
+            raise ValueError("regions are not grouped by parent")
         for array in arrays:
-            if array.dtype == bool:
-                np.logical_or.at(array, parents, array[rows])
-            else:
-                np.add.at(array, parents, array[rows])
+            ufunc = np.logical_or if array.dtype == bool else np.add
+            array[parents[starts]] = ufunc(array[parents[starts]], ufunc.reduceat(array[rows], starts, axis=0))
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,6 @@ class Texts:
         self.locale = locale
 
 
-def region_paths(tree: Tree) -> tuple[str, ...]:
-    return tuple(region_path(region, i == tree.root) for i, region in enumerate(tree.regions))
-
-
 def display_name(region: Region, _) -> str:
     """'Desa Sungai Dua', 'Kecamatan Batu Licin'; kabupaten/kota names already carry their kind."""
     prefix = name_prefixes(_).get(region.kind if region.level == "desa" else region.level)

@@ -95,6 +95,10 @@ class SiteWriter:
             self.produced.add(relative)
         self.changed.extend(changed)
 
+    def keep(self, paths) -> None:
+        """Register files of the previous build that stay as they are (an update writes nothing for them)."""
+        self.produced.update(paths)
+
     def commit(self, build_id: str | None) -> None:
         marker = MARKER_TEXT + (f"build: {build_id}\n" if build_id else "")
         if self.update:

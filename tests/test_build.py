@@ -163,6 +163,16 @@ def test_site_template_overrides_and_extends_the_default(make_site, run_cli):
     assert not soup(Path("_site/index.html")).select_one("#custom")
 
 
+def test_a_template_can_be_chosen_for_one_region(make_site, run_cli):
+    make_site()
+    Path("templates").mkdir()
+    Path("templates/desa-63.10.01.2005.html").write_text(
+        '{% extends "default:region.html" %}{% block title %}Desa percontohan{% endblock %}')
+    assert run_cli("build").exit_code == 0
+    assert soup(Path("_site/desa/63-10-01-2005-segumbang/index.html")).title.string == "Desa percontohan"
+    assert soup(Path("_site/desa/63-10-01-1007-batulicin/index.html")).title.string != "Desa percontohan"
+
+
 def test_check_validates_without_writing(make_site, run_cli):
     make_site()
     result = run_cli("check")

@@ -1,0 +1,43 @@
+"""Results that are slow to compute at national scale, kept in the cache folder by the digest of
+their inputs (and of sitegen's own code, so a new version never reads an old result)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def remember(cache_dir: Path | None, kind: str, key: bytes, compute: Callable[[], tuple[T, bool]]) -> T:
+    """`compute()` returns (value, keep); a kept value is stored and returned by later calls with the same key."""
+    if cache_dir is None:
+        return compute()[0]
+    name = hashlib.sha256(code_digest() + key).hexdigest()[:32]
+    folder = cache_dir / kind
+    path = folder / f"{name}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 - sitegen's own cache folder
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    value, keep = compute()
+    if keep:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.pickle"):
+            old.unlink(missing_ok=True)  # one entry per kind: the inputs of the last build
+        tmp = folder / f"{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)
+    return value

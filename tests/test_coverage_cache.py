@@ -1,0 +1,87 @@
+"""coverage.csv is read in pieces whose checked columns are cached by content: a cached load
+must equal a fresh one, and line numbers in errors must stay exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sitegen import coverage
+from sitegen.build import BuildOptions, load_inputs
+from sitegen.errors import InputError, Problems
+
+from conftest import COVERAGE_CSV
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch):
+    monkeypatch.setattr(coverage, "PIECE_BYTES", 64)  # several pieces even in a small file
+
+
+def facts(root: Path, cache: Path | None):
+    return load_inputs(BuildOptions(data=root / "data", cache_dir=cache), Problems()).facts
+
+
+def same(a, b) -> bool:
+    return a.periods == b.periods and all(
+        np.array_equal(getattr(a, f), getattr(b, f)) for f in ("region", "period", "segment", "covered", "eligible", "source"))
+
+
+def test_file_is_cut_into_several_pieces_of_whole_lines(make_site):
+    data = (make_site() / "data" / "coverage.csv").read_bytes()
+    bounds = coverage.pieces(data)
+    assert len(bounds) > 2
+    assert bounds[0][0] == data.find(b"\n") + 1 and bounds[-1][1] == len(data)
+    assert all(data[end - 1:end] == b"\n" for _, end in bounds[:-1])
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+
+
+def test_cached_load_equals_a_fresh_load_after_an_edit(make_site, tmp_path):
+    root = make_site()
+    cache = tmp_path / "cache"
+    first = facts(root, cache)
+    assert same(first, facts(root, None))
+    stored = sorted(p.name for p in cache.rglob("*.npz"))
+    assert len(stored) > 2
+    path = root / "data" / "coverage.csv"
+    path.write_text(COVERAGE_CSV.replace("2025-04,63.10.01.2005,pekerja_rentan,20,40,src",
+                                         "2025-04,63.10.01.2005,pekerja_rentan,25,40,src"))
+    edited = facts(root, cache)
+    assert same(edited, facts(root, None))
+    assert not same(edited, first)
+    after = sorted(p.name for p in cache.rglob("*.npz"))
+    assert len(set(after) - set(stored)) == 1  # only the edited piece was parsed again
+    assert len(after) == len(stored)           # and the stale one was dropped
+
+
+def test_errors_keep_their_lines_with_a_warm_cache(make_site, tmp_path):
+    root = make_site()
+    cache = tmp_path / "cache"
+    facts(root, cache)
+    path = root / "data" / "coverage.csv"
+    lines = COVERAGE_CSV.splitlines()
+    lines[9] = lines[9].replace("1000", "1x")
+    lines[2] = lines[2].replace(",6,", ",7a,")
+    path.write_text("\n".join(lines) + "\n")
+    problems = Problems()
+    with pytest.raises(InputError):
+        load_inputs(BuildOptions(data=root / "data", cache_dir=cache), problems)
+    messages = [str(p) for p in problems.errors]
+    assert any(m.endswith('coverage.csv:3: covered "7a" is not a whole number') for m in messages), messages
+    assert any(m.endswith('coverage.csv:10: covered "1x" is not a whole number') for m in messages), messages
+
+
+def test_a_duplicate_across_pieces_is_found_with_a_warm_cache(make_site, tmp_path):
+    root = make_site()
+    cache = tmp_path / "cache"
+    facts(root, cache)
+    path = root / "data" / "coverage.csv"
+    path.write_text(COVERAGE_CSV + "2024-04,63.10.01.1007,perangkat_desa,5,10,src\n")
+    problems = Problems()
+    with pytest.raises(InputError):
+        load_inputs(BuildOptions(data=root / "data", cache_dir=cache), problems)
+    assert [str(p).split("/")[-1] for p in problems.errors] == [
+        "coverage.csv:11: duplicate row for period 2024-04, region_code 63.10.01.1007, segment perangkat_desa "
+        "(first given on line 2)"]
