@@ -1,6 +1,7 @@
 """Run a command and measure its wall time and peak memory, children included.
 
-Memory is sampled every 20 ms from /proc: the peak of the summed PSS (proportional
+Memory is sampled from /proc (every 100 ms, or not at all with `sample=False`: reading
+smaps of a large process slows it down, so timed runs are not sampled): the peak of the summed PSS (proportional
 set size: shared pages split between the processes that share them) and of the
 summed RSS (shared pages counted once per process, an upper bound) over the
 command's whole process tree.
@@ -52,23 +53,25 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def measure(command: list[str], cwd: Path | None = None, env: dict | None = None) -> Measurement:
+def measure(command: list[str], cwd: Path | None = None, env: dict | None = None, sample: bool = True) -> Measurement:
     peak = {"pss": 0, "rss": 0}
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     stop = threading.Event()
 
-    def sample():
+    def sample_memory():
         while not stop.is_set():
             totals = [memory_kb(pid) for pid in process_tree(process.pid)]
             peak["pss"] = max(peak["pss"], sum(t[0] for t in totals))
             peak["rss"] = max(peak["rss"], sum(t[1] for t in totals))
-            stop.wait(0.02)
+            stop.wait(0.1)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = threading.Thread(target=sample_memory, daemon=True)
+    if sample:
+        sampler.start()
     output, _ = process.communicate()
     seconds = time.perf_counter() - started
     stop.set()
-    sampler.join()
+    if sample:
+        sampler.join()
     return Measurement(seconds, peak["pss"] / 1024, peak["rss"] / 1024, process.returncode, output)

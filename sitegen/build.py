@@ -235,7 +235,8 @@ def write_assets(writer: SiteWriter, site_assets: Path, vega_js: str) -> dict:
     """Copy the theme's assets (the site's own `assets/` overriding them by name); fingerprint CSS and JS."""
     files = {p.name: p for p in sorted(PACKAGE_ASSETS.iterdir()) if p.is_file()}
     if site_assets and site_assets.is_dir():
-        files.update({str(p.relative_to(site_assets)): p for p in sorted(site_assets.rglob("*")) if p.is_file()})
+        files.update({str(p.relative_to(site_assets)): p for p in sorted(site_assets.rglob("*"))
+                      if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site_assets).parts)})
     names = {"icon": "assets/icon.svg"}
     for name, path in sorted(files.items()):
         data = path.read_bytes()

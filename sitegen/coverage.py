@@ -124,11 +124,6 @@ def read_header(path: Path, data: bytes, problems: Problems) -> list[str] | None
     return header
 
 
-def fast_path_possible(text: bytes, header: list[str], lines: int) -> bool:
-    """Without quotes, and with the same number of commas on every line, row n is line n + 1."""
-    return b'"' not in text and text.count(b",") == (len(header) - 1) * lines
-
-
 def pieces(data: bytes) -> list[tuple[int, int]]:
     """(start, end) of ~4 MB runs of whole lines after the header; cut points move with the text."""
     start = data.find(b"\n") + 1
@@ -145,24 +140,25 @@ def read_pieces(path, data, header, lookups: Lookups, problems, cache_dir) -> Ro
     folder = cache_dir / "coverage" / lookups.digest() if cache_dir else None
     header_line = ",".join(header).encode() + b"\n"
     plan, line = [], FIRST_DATA_LINE
+    view = memoryview(data)
     for start, end in pieces(data):
-        blob = data[start:end]
-        count = blob.count(b"\n") + (0 if blob.endswith(b"\n") else 1)
-        digest = hashlib.sha256(blob).hexdigest()[:32]
+        count = data.count(b"\n", start, end) + (0 if data[end - 1:end] == b"\n" else 1)
+        digest = hashlib.sha256(view[start:end]).hexdigest()[:32]
         plan.append((start, end, line, count, digest, load_piece(folder, digest, line, count)))
         line += count
-    missing = [p for p in plan if p[5] is None]
+    missing = [(start, end, first) for start, end, first, _, _, cached in plan if cached is None]
     if len(missing) > len(plan) // 2:
         # A cold cache: one polars call over the whole file is faster than one per piece.
-        missing = [(plan[0][0], plan[-1][1], FIRST_DATA_LINE, None, None, None)]
+        missing = [(plan[0][0], plan[-1][1], FIRST_DATA_LINE)] if plan else []
     parsed = {}
-    for start, end, first, _, _, _ in missing:
-        text = data[start:end]
-        lines = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
-        if not fast_path_possible(text, header, lines):
+    for start, end, first in missing:
+        whole = start == plan[0][0] and end == plan[-1][1]
+        text = data if whole else header_line + data[start:end]  # no copy of a 300 MB file
+        lines = data.count(b"\n", start, end) + (0 if data.endswith(b"\n") or end < len(data) else 1)
+        if b'"' in text or text.count(b",") != (len(header) - 1) * (lines + 1):
             return None  # quotes, or a ragged or blank line: the exact reader names the lines
         before = problems.error_count()
-        rows = parse_rows(path, header_line + text, first, lookups, problems)
+        rows = parse_rows(path, text, header, first, lookups, problems)
         if rows is None:
             return None  # e.g. bytes that are not UTF-8: the exact reader names the line
         parsed[first] = (rows, problems.error_count() == before)
@@ -181,9 +177,10 @@ def read_pieces(path, data, header, lookups: Lookups, problems, cache_dir) -> Ro
                   for f in ("line", *ARRAYS)))
 
 
-def parse_rows(path, text: bytes, first_line: int, lookups: Lookups, problems: Problems) -> Rows | None:
+def parse_rows(path, text: bytes, header: list[str], first_line: int, lookups: Lookups,
+               problems: Problems) -> Rows | None:
     try:
-        frame = pl.read_csv(io.BytesIO(text), infer_schema=False, empty_string_is_null=False,
+        frame = pl.read_csv(io.BytesIO(text), infer_schema=False, empty_string_is_null=False, new_columns=header,
                             row_index_name="line", row_index_offset=first_line)
     except pl.exceptions.PolarsError:
         return None
@@ -203,6 +200,8 @@ def load_piece(folder: Path | None, digest: str, first_line: int, count: int) ->
     try:
         with np.load(folder / f"{digest}.npz") as stored:
             arrays = {name: stored[name] for name in ARRAYS}
+        for name in ("covered", "eligible"):
+            arrays[name] = arrays[name].astype(np.int64)
     except (OSError, ValueError, KeyError):
         return None
     if len(arrays["region"]) != count:
@@ -213,8 +212,15 @@ def load_piece(folder: Path | None, digest: str, first_line: int, count: int) ->
 def save_piece(folder: Path, digest: str, rows: Rows) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f"{digest}.tmp.npz"
-    np.savez(tmp, **{name: getattr(rows, name) for name in ARRAYS})
+    np.savez(tmp, **{name: compact(getattr(rows, name)) for name in ARRAYS})
     tmp.replace(folder / f"{digest}.npz")
+
+
+def compact(array: np.ndarray) -> np.ndarray:
+    """Counts fit in 32 bits almost always; halve what is written (load_piece widens them again)."""
+    if array.dtype == np.int64 and (array.size == 0 or (array.min() >= -1 and array.max() < 2**31)):
+        return array.astype(np.int32)
+    return array
 
 
 def prune(folder: Path, used: set[str]) -> None:
