@@ -68,6 +68,15 @@ def median(results: list[Measurement], memory: Measurement | None = None) -> Mea
                        middle.output)
 
 
+def discard(folder: Path) -> None:
+    """Move a finished output out of the way; it is deleted after all measurements, because deleting
+    90,000 files keeps the disk busy for a while and would slow down whatever is measured next."""
+    if folder.exists():
+        trash = OUT / "trash"
+        trash.mkdir(parents=True, exist_ok=True)
+        folder.rename(trash / f"{folder.name}-{len(list(trash.iterdir()))}")
+
+
 def html_pages(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html"))
 
@@ -115,7 +124,7 @@ def national(runs: int, report: dict) -> None:
     report["check"] = median(checks, run_sitegen("check", "--data", str(data), *cache, sample=True))
     colds = []
     for _ in range(runs + 1):  # the last run samples memory and is not timed
-        shutil.rmtree(site, ignore_errors=True)
+        discard(site)
         colds.append(run_sitegen("build", "--data", str(data), "--out", str(site), *cache, sample=len(colds) == runs))
     report["cold"] = median(colds[:-1], colds[-1])
     report["pages"] = html_pages(site)
@@ -157,7 +166,7 @@ def hugo(runs: int, report: dict) -> None:
         write_hugo_site(OUT / "national" / "data", source, OUT / "cache")
     results = []
     for run in range(runs + 1):  # the last run samples memory and is not timed
-        shutil.rmtree(source / "public", ignore_errors=True)
+        discard(source / "public")
         result = measure(["hugo", "--quiet", "--source", str(source)], sample=run == runs)
         if result.returncode != 0:
             raise SystemExit(f"hugo failed:\n{result.output}")
@@ -259,6 +268,7 @@ def main() -> None:
     tanah_bumbu(args.runs, report)
     if not args.skip_hugo:
         hugo(args.runs, report)
+    shutil.rmtree(OUT / "trash", ignore_errors=True)
     text = summary(report) + NOTES
     print(text)
     if args.write:

@@ -28,7 +28,7 @@ from .data import Region, Segment, Source, load_regions, load_segments, load_sou
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
-from .news import check_links, select_news, write_news_pages
+from .news import check_links, check_published_links, select_news, write_news_pages
 from .cache import remember
 from .pages import Site, Texts, display_name
 from .urls import region_path
@@ -96,7 +96,8 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
                           [s.id for s in segments], [s.id for s in sources])
         facts = load_coverage(options.data, lookups, problems, options.cache_dir)
     paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
-    articles = load_articles(options.content, {r.code for r in regions}, problems) if regions else []
+    articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone)
+                if regions and config else [])
     if articles and config:
         folders = set(paths)
         check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)
@@ -114,7 +115,9 @@ def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) 
 def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> Site:
     options = options or BuildOptions()
     tree = build_tree(inputs.regions, inputs.config.root_region)
-    news = select_news(inputs.articles, tree, options.now or dt.datetime.now(), options.drafts, options.future)
+    # "Future" is judged in the site's own time zone: a deploy on a UTC machine at 16:05 is 00:05 in WITA.
+    now = options.now or dt.datetime.now(inputs.config.timezone).replace(tzinfo=None)
+    news = select_news(inputs.articles, tree, now, options.drafts, options.future)
     cube = build_cube(tree, inputs.facts, inputs.segments, inputs.sources)
     headline = totals(cube, headline_mask(cube.segments))
     group_rates = {group: totals(cube, group_mask(cube.segments, group)).rate()
@@ -134,6 +137,8 @@ def check(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
     site = build_model(load_inputs(options, problems), charts={}, options=options)
+    check_published_links(site.news, site.paths, problems)
+    problems.raise_if_any()
     return BuildResult(warnings=problems.warnings, held_back=site.news.held_back,
                        seconds=time.perf_counter() - started)
 
@@ -184,6 +189,8 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                          group=_("Kelompok"), target=_("Target (%)"))
     site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir),
                        options)
+    check_published_links(site.news, site.paths, problems)
+    problems.raise_if_any()
     plan = plan_build(options, inputs, site, texts)
     writer = SiteWriter(options.out, plan.previous_files)
     try:
@@ -207,6 +214,13 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     except jinja2.TemplateError as exc:
         writer.abort()
         problems.error(*template_location(exc), f"template error: {exc.message or exc}")
+        problems.raise_if_any()
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        location = template_location(exc)
+        writer.abort()
+        if location[0] == "templates":  # not raised in a template: a bug of sitegen's, shown as such
+            raise
+        problems.error(*location, f"template error: {type(exc).__name__}: {exc}")
         problems.raise_if_any()
     except BaseException:
         writer.abort()

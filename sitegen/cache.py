@@ -4,8 +4,8 @@ their inputs (and of sitegen's own code, so a new version never reads an old res
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -22,22 +22,28 @@ def code_digest() -> bytes:
 
 
 def remember(cache_dir: Path | None, kind: str, key: bytes, compute: Callable[[], tuple[T, bool]]) -> T:
-    """`compute()` returns (value, keep); a kept value is stored and returned by later calls with the same key."""
+    """`compute()` returns (value, keep); a kept value is stored and returned by later calls with the same key.
+
+    Values are JSON (lists come back as tuples): a cache file can never run code."""
     if cache_dir is None:
         return compute()[0]
     name = hashlib.sha256(code_digest() + key).hexdigest()[:32]
     folder = cache_dir / kind
-    path = folder / f"{name}.pickle"
+    path = folder / f"{name}.json"
     try:
-        return pickle.loads(path.read_bytes())  # noqa: S301 - sitegen's own cache folder
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return as_tuples(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
         pass
     value, keep = compute()
     if keep:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.pickle"):
+        for old in folder.glob("*.json"):
             old.unlink(missing_ok=True)  # one entry per kind: the inputs of the last build
         tmp = folder / f"{name}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
     return value
+
+
+def as_tuples(value):
+    return tuple(as_tuples(v) for v in value) if isinstance(value, list) else value

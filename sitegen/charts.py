@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,13 +95,17 @@ def chart_templates(labels: ChartLabels, target_pct: float, cache_dir: Path | No
     """One template per chart kind, from the on-disk cache when it is warm."""
     key = cache_key(labels, target_pct)
     cached = cache_dir / f"charts-{key}.json" if cache_dir else None
+    specs = None
     if cached and cached.exists():
-        specs = json.loads(cached.read_text(encoding="utf-8"))
-    else:
+        try:
+            specs = json.loads(cached.read_text(encoding="utf-8"))
+        except ValueError:
+            specs = None  # a damaged cache file is only a cache miss
+    if specs is None:
         specs = chart_specs(labels, target_pct)
         if cached:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
+            tmp = cached.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text(json.dumps(specs, sort_keys=True), encoding="utf-8")
             tmp.replace(cached)
     return {kind: split_spec(spec) for kind, spec in specs.items()}
@@ -128,7 +133,7 @@ def vega_bundle(cache_dir: Path | None) -> str:
     bundle = vl_convert.javascript_bundle()
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(bundle, encoding="utf-8")
         tmp.replace(cached)
     return bundle

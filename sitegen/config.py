@@ -43,6 +43,13 @@ class SiteConfig:
     utc_offset: str = "+07:00"
 
     @property
+    def timezone(self) -> dt.timezone:
+        """The site's time zone, from utc_offset (+08:00 → UTC+8)."""
+        sign = -1 if self.utc_offset.startswith("-") else 1
+        hours, minutes = self.utc_offset[1:].split(":")
+        return dt.timezone(sign * dt.timedelta(hours=int(hours), minutes=int(minutes)))
+
+    @property
     def base_path(self) -> str:
         """The path part of base_url, e.g. '/jamsostek/' (used where relative links cannot be)."""
         match = re.match(r"^https?://[^/]+(/.*)?$", self.base_url)

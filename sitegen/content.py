@@ -17,6 +17,7 @@ import markdown
 import nh3
 import yaml
 
+from .config import URL_RE
 from .errors import Problems
 from .sources import LineDict, _LineLoader, decode_utf8, line_of, read_bytes
 
@@ -83,6 +84,9 @@ def parse_front_matter(path: Path, text: str, problems: Problems):
         mark = exc.problem_mark or exc.context_mark
         problems.error(path, (mark.line + 2) if mark else None, f"invalid front matter: {exc.problem or exc}")
         return None
+    except yaml.YAMLError as exc:  # e.g. a control character pasted from a word processor
+        problems.error(path, None, f"invalid front matter: {exc}")
+        return None
     if not isinstance(data, LineDict):
         problems.error(path, 1, "front matter must be a mapping (title: ..., date: ...)")
         return None
@@ -98,14 +102,15 @@ def shift_lines(mapping: LineDict, offset: int) -> None:
             shift_lines(value, offset)
 
 
-def load_articles(content_dir: Path, region_codes: set[str], problems: Problems) -> list[Article]:
+def load_articles(content_dir: Path, region_codes: set[str], problems: Problems,
+                  site_offset: dt.timezone = dt.timezone.utc) -> list[Article]:
     folder = content_dir / "news"
     if not folder.is_dir():
         return []
     articles = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):
-        article = load_article(path, region_codes, problems)
+        article = load_article(path, region_codes, problems, site_offset)
         if article is None:
             continue
         if article.slug in seen:
@@ -128,10 +133,15 @@ def warn_unused_files(folder: Path, articles: list[Article], problems: Problems)
                                       "it is not published")
 
 
-def load_article(path: Path, region_codes: set[str], problems: Problems) -> Article | None:
+def load_article(path: Path, region_codes: set[str], problems: Problems,
+                 site_offset: dt.timezone = dt.timezone.utc) -> Article | None:
     match = FILENAME_RE.match(path.name)
     if not match:
         problems.error(path, None, "name must be YYYY-MM-DD-slug.md (lower-case letters, digits and hyphens)")
+        return None
+    if match.group(2).isdigit():
+        problems.error(path, None, "the slug after the date must not be only digits (it would clash with "
+                                   "the news index pages /berita/2/, /berita/3/, ...)")
         return None
     raw = read_bytes(path, problems)
     text = decode_utf8(path, raw, problems) if raw is not None else None
@@ -151,7 +161,7 @@ def load_article(path: Path, region_codes: set[str], problems: Problems) -> Arti
         if key not in NEWS_KEYS:
             problems.warn(path, line_of(meta, key), f"unknown front-matter key {key!r} (a typo?)")
     title = text_field(meta, "title", path, problems, required=True)
-    date = date_field(meta, path, problems)
+    date = date_field(meta, path, problems, site_offset)
     places = list_field(meta, "places", path, problems)
     for code in places:
         if str(code) not in region_codes:
@@ -168,12 +178,18 @@ def load_article(path: Path, region_codes: set[str], problems: Problems) -> Arti
     if image and not image_alt:
         problems.error(path, line_of(meta, "image"), "image_alt is required when image is set "
                                                      "(describe the picture for people who cannot see it)")
-    if image and not (path.parent / image).is_file():
+    if image and not inside_folder(path.parent, image):
+        problems.error(path, line_of(meta, "image"), f"image {image!r} must be a file in the article's folder "
+                                                     f"or below it")
+    elif image and not (path.parent / image).is_file():
         problems.error(path, line_of(meta, "image"), f"image {image!r} does not exist next to the article")
     source = meta.get("source") or {}
     if not isinstance(source, dict):
         problems.error(path, line_of(meta, "source"), "source must be a mapping with name and url")
         source = {}
+    if source.get("url") and not URL_RE.match(str(source["url"])):
+        problems.error(path, line_of(source, "url") or line_of(meta, "source"),
+                       f"source.url {source['url']!r} must be an http(s) address")
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         problems.error(path, line_of(meta, "draft"), "draft must be true or false")
@@ -215,18 +231,23 @@ def list_field(meta, key, path, problems: Problems) -> list:
     return value
 
 
-def date_field(meta, path, problems: Problems) -> dt.datetime | None:
+def in_site_time(value: dt.datetime, site_offset: dt.timezone) -> dt.datetime:
+    """A naive datetime in the site's time zone (a time with its own offset is converted)."""
+    return value.astimezone(site_offset).replace(tzinfo=None) if value.tzinfo else value
+
+
+def date_field(meta, path, problems: Problems, site_offset: dt.timezone) -> dt.datetime | None:
     value = meta.get("date")
     line = line_of(meta, "date") if "date" in meta else 1
     if value is None:
         problems.error(path, line, "date is missing (YYYY-MM-DD, optionally with a time HH:MM)")
         return None
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
+        return in_site_time(value, site_offset)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     try:
-        return dt.datetime.fromisoformat(str(value).strip())
+        return in_site_time(dt.datetime.fromisoformat(str(value).strip()), site_offset)
     except ValueError:
         problems.error(path, line, f"date {value!r} is not a real date (YYYY-MM-DD, optionally HH:MM)")
         return None
@@ -257,11 +278,19 @@ def local_images(path: Path, html: str, body: str, first_line: int, problems: Pr
             continue
         if src.startswith(("/", "#")):
             continue
-        if ".." in src.split("/") or not (path.parent / src).is_file():
+        if not inside_folder(path.parent, src) or not (path.parent / src).is_file():
             problems.error(path, line, f"image {src!r} does not exist next to the article")
             continue
         images.append(src)
     return tuple(images)
+
+
+def inside_folder(folder: Path, relative: str) -> bool:
+    """True for a plain file path inside `folder` (no '..', no absolute path, no symbolic link)."""
+    candidate = folder / relative
+    if Path(relative).is_absolute() or ".." in Path(relative).parts or candidate.is_symlink():
+        return False
+    return candidate.resolve().is_relative_to(folder.resolve())
 
 
 def line_in(body: str, href: str) -> int:

@@ -7,7 +7,7 @@ Line numbers are exact: when a row's position and its line could differ
 with `csv` instead, which is slower but names every line.
 
 A build that changes one village should not re-read five million rows, so the
-file is cut into ~4 MB pieces at line ends and each piece's checked columns are
+file is cut into ~2 MB pieces at line ends and each piece's checked columns are
 cached by its content hash (and by the region, segment and source lists they
 were checked against). An edit changes only the pieces it touches; the checks
 that span the whole file (duplicates, a segment at two levels) always run on all
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +30,7 @@ from .errors import MAX_REPORTED_PER_RULE, Problems
 from .sources import check_header, csv_records, decode_utf8, read_bytes
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
-PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PERIOD_RE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900-2099: a year like 0000 or 2205 is a typo
 COUNT_RE = r"^[0-9]{1,15}$"  # [0-9], not \d: polars' \d also matches other scripts' digits
 FIRST_DATA_LINE = 2
 PIECE_BYTES = 2 << 20
@@ -93,14 +94,18 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     if header is None:
         return None
     before = problems.error_count()
+    saved = problems.checkpoint()
     plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
     rows = read_pieces(path, data, header, lookups, problems, cache_dir) if plain_header else None
     if rows is None:
-        problems.errors[before:] = []  # the exact reader reports again, with certain line numbers
+        problems.rollback(saved)  # the exact reader reports again, with certain line numbers
         frame = read_exact(path, data, problems)
         if frame is None:
             return None
         rows = check_frame(path, frame, lookups, problems)
+    if len(rows.line) == 0 and problems.error_count() == before:
+        problems.error(path, 1, "has no data rows; add one row per period, region_code and segment")
+        return None
     periods, period_index = number_periods(rows.period)
     report_duplicates(path, rows, period_index, periods, lookups, problems)
     report_mixed_levels(path, rows, period_index, periods, lookups, problems)
@@ -137,7 +142,9 @@ def pieces(data: bytes) -> list[tuple[int, int]]:
 
 
 def read_pieces(path, data, header, lookups: Lookups, problems, cache_dir) -> Rows | None:
-    folder = cache_dir / "coverage" / lookups.digest() if cache_dir else None
+    # The header decides what each column means, so it is part of the key, with the lookups.
+    context = hashlib.sha256((lookups.digest() + ",".join(header) + pl.__version__).encode()).hexdigest()[:24]
+    folder = cache_dir / "coverage" / context if cache_dir else None
     header_line = ",".join(header).encode() + b"\n"
     plan, line = [], FIRST_DATA_LINE
     view = memoryview(data)
@@ -202,7 +209,7 @@ def load_piece(folder: Path | None, digest: str, first_line: int, count: int) ->
             arrays = {name: stored[name] for name in ARRAYS}
         for name in ("covered", "eligible"):
             arrays[name] = arrays[name].astype(np.int64)
-    except (OSError, ValueError, KeyError):
+    except Exception:  # noqa: BLE001 - a damaged cache file is only a cache miss
         return None
     if len(arrays["region"]) != count:
         return None
@@ -211,7 +218,7 @@ def load_piece(folder: Path | None, digest: str, first_line: int, count: int) ->
 
 def save_piece(folder: Path, digest: str, rows: Rows) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"{digest}.tmp.npz"
+    tmp = folder / f"{digest}.tmp{os.getpid()}.npz"
     np.savez(tmp, **{name: compact(getattr(rows, name)) for name in ARRAYS})
     tmp.replace(folder / f"{digest}.npz")
 
@@ -260,7 +267,7 @@ def count(column: str) -> pl.Expr:
 ROW_RULES = (
     # (rule name, failing-row expression, message built from the row)
     ("period not YYYY-MM", pl.col("period_n").is_null(),
-     lambda r: f'period "{r["period"]}" is not a month in YYYY-MM form (e.g. 2025-04)'),
+     lambda r: f'period "{r["period"]}" is not a month in YYYY-MM form between 1900 and 2099 (e.g. 2025-04)'),
     ("unknown region_code", pl.col("region_idx").is_null(),
      lambda r: f'region_code "{r["region_code"]}" is not in regions.csv'),
     ("unknown segment", pl.col("segment_idx").is_null(),

@@ -61,6 +61,15 @@ class Problems:
         if count > 0:
             self._suppressed[(display_path(path), rule)] += count
 
+    def checkpoint(self) -> tuple:
+        """The collector's state, to return to when a stage's findings are to be redone."""
+        return len(self.errors), len(self.warnings), Counter(self._per_rule), Counter(self._suppressed)
+
+    def rollback(self, state: tuple) -> None:
+        errors, warnings, per_rule, suppressed = state
+        del self.errors[errors:], self.warnings[warnings:]
+        self._per_rule, self._suppressed = Counter(per_rule), Counter(suppressed)
+
     def warn(self, path, line: int | None, message: str) -> None:
         if self.strict:
             self.error(path, line, message + " (an error under --strict)")

@@ -71,6 +71,20 @@ def check_links(articles: list[Article], region_folders: set[str], problems: Pro
                 problems.error(article.path, line, f"link {href!r} points to no page of the site")
 
 
+def check_published_links(news: News, region_folders, problems: Problems) -> None:
+    """A published article must not link to one held back (a draft, or dated later)."""
+    published = list(news.articles)
+    by_file = {a.path.name: a for a in published}
+    folders = set(region_folders)
+    targets = folders | {f + "index.html" for f in folders} | site_files(published)
+    for article in published:
+        for href, line in article.links:
+            target = internal_target(href, by_file)
+            if target is not None and target not in targets:
+                problems.error(article.path, line, f"link {href!r} points to a page that this build does not "
+                                                   f"publish (a draft, or an article dated later)")
+
+
 def site_files(articles: list[Article]) -> set[str]:
     """Folders and files that news and the site itself add, as a link may name them."""
     tags = {t for a in articles for t in a.tags}

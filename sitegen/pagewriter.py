@@ -48,6 +48,7 @@ _job: PageJob | None = None  # set in the parent just before forking; inherited 
 def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], jobs: int, progress=None) -> int:
     """Render and write the pages of `regions`; returns how many were rendered."""
     global _job
+    pool = None
     total = len(regions)
     chunks = [regions[start:start + CHUNK] for start in range(0, total, CHUNK)]
     done = 0
@@ -55,7 +56,6 @@ def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], job
     try:
         if jobs <= 1 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
             results = map(render_chunk, chunks)
-            pool = None
         else:
             pool = multiprocessing.get_context("fork").Pool(jobs)
             results = pool.imap(render_chunk, chunks)
@@ -69,6 +69,8 @@ def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], job
             pool.join()
     finally:
         _job = None
+        if pool:
+            pool.terminate()  # after an error, no worker is left behind
     return total
 
 
@@ -82,17 +84,19 @@ def render_chunk(regions: list[int]) -> tuple[list[str], list[str]]:
             html = job.renderer.render(page.template, page.context)
         except jinja2.TemplateError as exc:
             raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
+        except Exception as exc:  # e.g. a filter given the wrong kind of value by a site template
+            raise TemplateProblem(*template_location(exc), f"template error: {type(exc).__name__}: {exc}") from None
         if write_file(job.staging, page.path, html, made_dirs, job.compare_with):
             changed.append(page.path)
         paths.append(page.path)
     return paths, changed
 
 
-def template_location(exc: jinja2.TemplateError) -> tuple[str, int | None]:
-    """The template file and line a Jinja error points at (from the rewritten traceback)."""
+def template_location(exc: Exception) -> tuple[str, int | None]:
+    """The template file and line an error in rendering points at (from Jinja's rewritten traceback)."""
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return exc.filename, exc.lineno
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml"))]
     return (frames[-1].filename, frames[-1].lineno) if frames else ("templates", None)
 
 

@@ -101,6 +101,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return self.send_body(b"ok", "text/plain")
         path = Path(self.translate_path(self.path))
         if path.is_dir():
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return super().do_GET()  # redirects to the folder's address, so relative links work
             path = path / "index.html"
         if path.suffix == ".html" and path.is_file():
             html = path.read_bytes()
@@ -149,9 +151,11 @@ def rebuild(options: BuildOptions, state: LiveState) -> None:
                    err=True)
         state.publish(lines)
         return
-    except OutputError as exc:
-        click.echo(f"sitegen: {exc}", err=True)
-        state.publish([str(exc)])
+    except OutputError:
+        raise  # the output folder cannot be used: serving it would show the wrong files
+    except Exception as exc:  # noqa: BLE001 - keep serving the last good site, and say what broke
+        click.echo(f"sitegen: the build failed: {type(exc).__name__}: {exc}", err=True)
+        state.publish([f"{type(exc).__name__}: {exc}"])
         return
     click.echo(f"sitegen: rebuilt in {time.perf_counter() - started:.2f} s "
                f"({result.rendered} pages rendered, {result.written} files written)")
@@ -164,13 +168,20 @@ def watch_and_rebuild(options: BuildOptions, state: LiveState, stop: threading.E
     folders = [str(p) for p in (options.data, options.content, options.templates, options.assets) if p.is_dir()]
     for _changes in watchfiles.watch(*folders, stop_event=stop, debounce=50, step=20):
         state.changed_at = time.perf_counter()
-        rebuild(options, state)
+        try:
+            rebuild(options, state)
+        except OutputError as exc:
+            click.echo(f"sitegen: {exc}", err=True)
+            state.publish([str(exc)])
 
 
 def serve(options: BuildOptions, port: int) -> None:
     options = dataclasses.replace(options, progress=None)
     state = LiveState()
-    rebuild(options, state)
+    try:
+        rebuild(options, state)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from None
     if state.build == 0:
         click.echo("sitegen: fix the problems above; the site will be built as soon as they are", err=True)
     handler = functools.partial(type("LiveHandler", (Handler,), {"state": state}), directory=str(options.out))

@@ -392,7 +392,9 @@ def test_table_column_alignment_survives(build):
 # --- 3. drafts and future articles ---------------------------------------------------
 
 def later(hours: int) -> str:
-    return (dt.datetime.now() + dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+    """A time `hours` from now in the site's time zone (the scratch site has the default, UTC+7)."""
+    site_now = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
+    return (site_now + dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
 
 
 HELD_BACK_SITE = {
@@ -434,6 +436,33 @@ def test_future_is_measured_against_the_current_time(build):
     assert_built(result)
     assert "held back 1 article(s)" in result.output
     assert listed_titles(soup("berita/")) == ["Tadi"]
+
+
+def test_dates_with_their_own_offset_are_read_in_site_time(build):
+    # 09:30 in Jakarta (UTC+7, the scratch site's zone) is 10:30 in Makassar (UTC+8)
+    result = build({path_of(HALO): news("Halo", "2025-04-16 10:30+08:00")})
+    assert_built(result)
+    assert '<time datetime="2025-04-16">' in (SITE / "berita/halo/index.html").read_text(encoding="utf-8")
+    assert "2025-04-16T09:30:00+07:00" in (SITE / "berita/atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_link_to_a_held_back_article_is_an_error(build):
+    result = build({
+        path_of(HALO): news("Halo", "2025-04-16", body="Lihat [jadwal](2025-04-17-jadwal.md).\n"),
+        path_of("2025-04-17-jadwal.md"): news("Jadwal", "2025-04-17", "draft: true"),
+    })
+    assert_fails(result, f"{path_of(HALO)}:5: link '2025-04-17-jadwal.md' points to a page that this build "
+                         f"does not publish")
+
+
+def test_unsafe_front_matter_addresses_and_paths_are_errors(build):
+    result = build({
+        path_of(HALO): news("Halo", "2025-04-16", "source: {name: X, url: \"javascript:alert(1)\"}"),
+        path_of("2025-04-17-dua.md"): news("Dua", "2025-04-17", "image: ../../data/site.yaml", "image_alt: x"),
+    })
+    assert_fails(result, "source.url 'javascript:alert(1)' must be an http(s) address",
+                 f"{path_of('2025-04-17-dua.md')}:4: image '../../data/site.yaml' must be a file in the "
+                 f"article's folder or below it")
 
 
 def test_a_preview_build_leaves_no_draft_behind(build, run_cli):
