@@ -125,6 +125,16 @@ def localise_links(html: str, from_dir: str, articles_by_file: dict, base_url: s
     return Markup(re.sub(r'href="([^"]*)"', replace, html))
 
 
+def absolute_images(html: str, page_url: str) -> Markup:
+    """Feed readers resolve nothing against the article's page: image addresses become absolute."""
+    def replace(match):
+        src = match.group(1)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src) or src.startswith(("/", "#")):
+            return match.group(0)
+        return f'src="{page_url}{src}"'
+    return Markup(re.sub(r'src="([^"]*)"', replace, str(html)))
+
+
 def image_size(path: Path) -> tuple[int, int] | None:
     try:
         width, height = imagesize.get(str(path))
@@ -218,7 +228,8 @@ def write_news_pages(news: News, tree: Tree, paths, display, renderer, writer, b
 
 def atom_feed(renderer, articles: list[Article], by_file: dict, base_url: str, folder: str, tag: str | None) -> str:
     entries = [{"article": a, "url": base_url + article_path(a),
-                "body": localise_links(a.body_html, article_path(a), by_file, base_url)} for a in articles]
+                "body": absolute_images(localise_links(a.body_html, article_path(a), by_file, base_url),
+                                        base_url + article_path(a))} for a in articles]
     updated = max((a.date for a in articles), default=dt.datetime(2000, 1, 1))
     return renderer.render("atom.xml", {"entries": entries, "updated": updated, "tag": tag,
                                         "feed_url": base_url + folder + "atom.xml", "page_url": base_url + folder})

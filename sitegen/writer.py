@@ -36,6 +36,22 @@ def check_output_folder(out: Path) -> None:
             f"sitegen replaces its output folder, so choose an empty or new --out folder")
 
 
+def lock_output(out: Path):
+    """Hold a lock beside the output folder for the whole build: two builds (a `sitegen serve`
+    and a `sitegen build`, say) must not write one folder at the same time."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock
+        return None
+    handle = open(out.parent / f".{out.name}.sitegen-lock", "a")  # noqa: SIM115 - held until commit/abort
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise OutputError(f"another sitegen build is writing {out} right now; try again when it has finished")
+    return handle
+
+
 def journal_path(out: Path) -> Path:
     return out.parent / f".{out.name}.sitegen-journal"
 
@@ -67,7 +83,8 @@ class SiteWriter:
         self.update = previous_files is not None and self.out.is_dir()
         self.previous_files = set(previous_files or ())
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(self.out)
+        self._lock = lock_output(self.out)
+        remove_leftovers(self.out)  # safe: no other build can be writing this folder now
         self.staging = self.out.parent / f".{self.out.name}.sitegen-staging-{os.getpid()}"
         self.staging.mkdir()
         (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
@@ -100,6 +117,12 @@ class SiteWriter:
         self.produced.update(paths)
 
     def commit(self, build_id: str | None) -> None:
+        try:
+            self._commit(build_id)
+        finally:
+            self.release()
+
+    def _commit(self, build_id: str | None) -> None:
         marker = MARKER_TEXT + (f"build: {build_id}\n" if build_id else "")
         if self.update:
             self._apply_update(marker)
@@ -135,6 +158,12 @@ class SiteWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.release()
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
 
 
 def remove_empty_parents(root: Path, folder: Path) -> None:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+import pytest
 from bs4 import BeautifulSoup
 
 from sitegen.writer import MARKER
@@ -189,3 +190,17 @@ def test_help_states_exit_codes(run_cli):
 def test_usage_error_exits_2(run_cli):
     result = run_cli("build", "--no-such-option")
     assert result.exit_code == 2
+
+
+def test_two_builds_cannot_write_one_folder_at_once(tmp_path):
+    from sitegen.errors import OutputError
+    from sitegen.writer import SiteWriter
+
+    first = SiteWriter(tmp_path / "_site")
+    try:
+        with pytest.raises(OutputError, match="another sitegen build is writing"):
+            SiteWriter(tmp_path / "_site")
+        assert first.staging.is_dir()  # the running build's staging folder was not touched
+    finally:
+        first.abort()
+    SiteWriter(tmp_path / "_site").abort()  # free again once the first build has finished

@@ -301,6 +301,13 @@ def test_hostile_markdown_is_sanitised(build):
         assert words in text
 
 
+def test_feed_images_have_absolute_addresses(build):
+    assert_built(build({path_of(HALO): news("Halo", "2025-04-16", body="![Peta](peta.png)\n"),
+                        "content/news/peta.png": png(2, 2)}))
+    feed = (SITE / "berita/atom.xml").read_text(encoding="utf-8")
+    assert "src=&#34;https://example.org/uji/berita/halo/peta.png&#34;" in feed
+
+
 def test_body_image_from_another_host_is_an_error(build):
     result = build({path_of(HALO): news("Halo", "2025-04-16", body="Teks.\n\n![Peta](https://example.com/peta.png)\n")})
     assert_fails(result, f"{path_of(HALO)}:7: image 'https://example.com/peta.png' is on another website")
