@@ -19,7 +19,6 @@ Peak memory is the peak of the summed PSS of the whole process tree (see bench/m
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import filecmp
 import os
@@ -180,7 +179,7 @@ def summary(report: dict) -> str:
     pages = report["pages"]
     cold = report["cold"]
     lines = [
-        f"# Performance\n",
+        "# Performance\n",
         f"Measured by `python bench/run.py` on {report['date']}: {report['machine']}; Python "
         f"{platform.python_version()}, polars {version('polars')}, Jinja2 {version('jinja2')}, "
         f"Altair {version('altair')}. Times are medians of {report['runs']} runs of the whole command "

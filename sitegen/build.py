@@ -19,7 +19,6 @@ from typing import Callable
 import jinja2
 import numpy as np
 
-from . import __version__
 from .content import Article, load_articles
 from .charts import ChartLabels, chart_templates, vega_bundle
 from .config import SiteConfig, load_site_config

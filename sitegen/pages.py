@@ -15,9 +15,9 @@ import numpy as np
 from .charts import ChartTemplate
 from .config import SiteConfig
 from .data import Region
-from .formatting import NumberFormat, month_label
+from .formatting import NumberFormat
 from .model import Cube, Totals, Tree, change_pct, gap_to_target, period_a_year_before
-from .urls import region_path, relative_url
+from .urls import relative_url
 
 CHILD_LEVEL = {"nasional": "provinsi", "provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa"}
 

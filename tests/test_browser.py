@@ -19,7 +19,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
-        raise RuntimeError(f"Chromium is required in CI: apt-get install -y chromium (or set SITEGEN_CHROMIUM)")
+        raise RuntimeError("Chromium is required in CI: apt-get install -y chromium (or set SITEGEN_CHROMIUM)")
     pytest.skip(f"no {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")

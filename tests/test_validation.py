@@ -6,7 +6,6 @@ so a message can only come from the rule under test.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
