@@ -147,12 +147,14 @@ class BuildPlan:
     """Which region pages to render: all of them, or in an update only those whose inputs changed."""
 
     global_digest: str
-    pages: PageInputs
+    pages: PageInputs | None   # None without a cache folder (no record is kept)
     regions: list[int]
     previous_files: list[str] | None
 
 
 def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) -> BuildPlan:
+    if options.cache_dir is None:  # no record to compare with or to keep: render everything
+        return BuildPlan("", None, list(range(len(site.paths))), None)
     settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict,
                 "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
     global_hex = global_digest(options.data, options.content, options.templates, options.assets, settings,
