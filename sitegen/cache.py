@@ -46,4 +46,8 @@ def remember(cache_dir: Path | None, kind: str, key: bytes, compute: Callable[[]
 
 
 def as_tuples(value):
-    return tuple(as_tuples(v) for v in value) if isinstance(value, list) else value
+    if not isinstance(value, list):
+        return value
+    if value and isinstance(value[0], list):  # stored values nest lists of one kind
+        return tuple(as_tuples(v) for v in value)
+    return tuple(value)  # a column of 90,000 names: no call per name

@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import markdown
 import nh3
 import yaml
 
@@ -255,6 +254,8 @@ def date_field(meta, path, problems: Problems, site_offset: dt.timezone) -> dt.d
 
 def render_markdown(body: str, first_line: int) -> tuple[str, tuple[tuple[str, int], ...]]:
     # baselevel 2: the article's title is the page's only <h1>, so '# Heading' becomes an <h2>.
+    import markdown  # imported here: a build without news does not pay for loading it
+
     html = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html",
                              extension_configs={"toc": {"baselevel": 2},
                                                 # align="…", not style=: the sanitiser drops style

@@ -17,17 +17,17 @@ rows.
 from __future__ import annotations
 
 import hashlib
-import io
+import mmap
 import os
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from .errors import MAX_REPORTED_PER_RULE, Problems
-from .sources import check_header, csv_records, decode_utf8, read_bytes
+from .sources import BOM, check_header, read_bytes
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
 PERIOD_RE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900-2099: a year like 0000 or 2205 is a typo
@@ -53,9 +53,10 @@ class CoverageFacts:
 @dataclass(frozen=True)
 class Rows:
     """Checked rows as arrays: indices are -1 where a value was invalid (and reported);
-    `period` is a month number (year × 12 + month − 1)."""
+    `period` is a month number (year × 12 + month − 1). `line` is None when row i is on
+    line FIRST_DATA_LINE + i (the fast path), so five million line numbers are not kept."""
 
-    line: np.ndarray
+    line: np.ndarray | None
     region: np.ndarray
     period: np.ndarray
     segment: np.ndarray
@@ -71,11 +72,7 @@ class Lookups:
     segment_ids: list[str]
     source_ids: list[str]
 
-    @cached_property
-    def enums(self) -> dict[str, pl.Enum]:
-        """Enum types made once: with 90,000 region codes, building one costs milliseconds."""
-        return {"region_code": pl.Enum(self.region_codes), "segment": pl.Enum(self.segment_ids),
-                "source": pl.Enum(self.source_ids)}
+    enum_types: dict | None = field(default=None, repr=False)  # made by rowcheck.enums when first needed
 
     def digest(self) -> str:
         h = hashlib.sha256(Path(__file__).read_bytes())
@@ -87,7 +84,7 @@ class Lookups:
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
                   cache_dir: Path | None = None) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
-    data = read_bytes(path, problems)
+    data = map_bytes(path, problems)
     if data is None:
         return None
     header = read_header(path, data, problems)
@@ -98,24 +95,46 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
     rows = read_pieces(path, data, header, lookups, problems, cache_dir) if plain_header else None
     if rows is None:
+        from . import rowcheck
+
         problems.rollback(saved)  # the exact reader reports again, with certain line numbers
-        frame = read_exact(path, data, problems)
+        frame = rowcheck.read_exact(path, bytes(data), problems)
         if frame is None:
             return None
-        rows = check_frame(path, frame, lookups, problems)
-    if len(rows.line) == 0 and problems.error_count() == before:
+        rows = rowcheck.check_frame(path, frame, lookups, problems)
+    if len(rows.region) == 0 and problems.error_count() == before:
         problems.error(path, 1, "has no data rows; add one row per period, region_code and segment")
         return None
     periods, period_index = number_periods(rows.period)
-    report_duplicates(path, rows, period_index, periods, lookups, problems)
-    report_mixed_levels(path, rows, period_index, periods, lookups, problems)
+    # The two checks across all rows are numpy work that lets go of the GIL: run them side by side.
+    mixed_levels = Problems(strict=problems.strict)
+    with ThreadPoolExecutor(max_workers=1) as other_core:
+        pending = other_core.submit(report_mixed_levels, path, rows, period_index, periods, lookups, mixed_levels)
+        report_duplicates(path, rows, period_index, periods, lookups, problems)
+        pending.result()
+    problems.merge(mixed_levels)
     if problems.error_count() > before:
         return None
-    return CoverageFacts(tuple(periods), rows.region.astype(np.int64), period_index, rows.segment.astype(np.int64),
-                         rows.covered, rows.eligible, rows.source.astype(np.int64))
+    return CoverageFacts(tuple(periods), rows.region, period_index, rows.segment, rows.covered, rows.eligible,
+                         rows.source)
 
 
 # --- reading --------------------------------------------------------------------------
+
+def map_bytes(path: Path, problems: Problems):
+    """The file's bytes; a large file is memory-mapped rather than copied (a rebuild hashes it and
+    reads only the pieces it has not seen before)."""
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size >= PIECE_BYTES:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                if mapped[:len(BOM)] != BOM:
+                    return mapped
+                mapped.close()
+    except OSError:
+        pass  # read_bytes reports it
+    return read_bytes(path, problems)
+
 
 def read_header(path: Path, data: bytes, problems: Problems) -> list[str] | None:
     header_end = data.find(b"\n")
@@ -143,177 +162,116 @@ def pieces(data: bytes) -> list[tuple[int, int]]:
 
 def read_pieces(path, data, header, lookups: Lookups, problems, cache_dir) -> Rows | None:
     # The header decides what each column means, so it is part of the key, with the lookups.
-    context = hashlib.sha256((lookups.digest() + ",".join(header) + pl.__version__).encode()).hexdigest()[:24]
+    context = hashlib.sha256((lookups.digest() + ",".join(header) + version("polars")).encode()).hexdigest()[:24]
     folder = cache_dir / "coverage" / context if cache_dir else None
     header_line = ",".join(header).encode() + b"\n"
-    plan, line = [], FIRST_DATA_LINE
-    view = memoryview(data)
-    for start, end in pieces(data):
-        count = data.count(b"\n", start, end) + (0 if data[end - 1:end] == b"\n" else 1)
-        digest = hashlib.sha256(view[start:end]).hexdigest()[:32]
-        plan.append((start, end, line, count, digest, load_piece(folder, digest, line, count)))
-        line += count
-    missing = [(start, end, first) for start, end, first, _, _, cached in plan if cached is None]
-    if len(missing) > len(plan) // 2:
+    bounds = pieces(data)
+    digests = piece_digests(data, bounds)
+    cached = [load_piece(folder, digest) for digest in digests]
+    if sum(c is None for c in cached) > len(bounds) // 2:
         # A cold cache: one polars call over the whole file is faster than one per piece.
-        missing = [(plan[0][0], plan[-1][1], FIRST_DATA_LINE)] if plan else []
-    parsed = {}
-    for start, end, first in missing:
-        whole = start == plan[0][0] and end == plan[-1][1]
-        text = data if whole else header_line + data[start:end]  # no copy of a 300 MB file
-        lines = data.count(b"\n", start, end) + (0 if data.endswith(b"\n") or end < len(data) else 1)
-        if b'"' in text or text.count(b",") != (len(header) - 1) * (lines + 1):
-            return None  # quotes, or a ragged or blank line: the exact reader names the lines
+        return read_whole(path, bytes(data), header, bounds, digests, folder, lookups, problems)
+    # Pieces not seen before are parsed in one call: an edit to one village touches one piece per
+    # month, and polars' fixed cost per call would otherwise be paid a dozen times.
+    first_lines, line = [], FIRST_DATA_LINE
+    for (start, end), rows in zip(bounds, cached):
+        first_lines.append(line)
+        line += len(rows.region) if rows is not None else line_count(data, start, end)
+    missing = [i for i, rows in enumerate(cached) if rows is None]
+    if missing:
+        from . import rowcheck
+
+        texts = [data[bounds[i][0]:bounds[i][1]] for i in missing]
+        counts = [line_count(data, *bounds[i]) for i in missing]
+        texts = [t if t.endswith(b"\n") else t + b"\n" for t in texts]
+        lines = np.concatenate([np.arange(first_lines[i], first_lines[i] + n) for i, n in zip(missing, counts)])
         before = problems.error_count()
-        rows = parse_rows(path, text, header, first, lookups, problems)
+        rows = rowcheck.checked_piece(path, header_line + b"".join(texts), header, lines, lookups, problems)
         if rows is None:
-            return None  # e.g. bytes that are not UTF-8: the exact reader names the line
-        parsed[first] = (rows, problems.error_count() == before)
-    parts = []
-    for start, end, first, count, digest, cached in plan:
-        if cached is None:
-            owner = max(f for f in parsed if f <= first)
-            rows, clean = parsed[owner]
-            cached = slice_rows(rows, first - owner, count)
-            if folder is not None and clean:
-                save_piece(folder, digest, cached)
-        parts.append(cached)
+            return None
+        offset = 0
+        for i, n in zip(missing, counts):
+            cached[i] = slice_rows(rows, offset, n)
+            offset += n
+            if folder is not None and problems.error_count() == before:
+                save_piece(folder, digests[i], cached[i])
     if folder is not None:
-        prune(folder, {p[4] for p in plan})
-    return Rows(*(np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros(0, np.int64)
-                  for f in ("line", *ARRAYS)))
+        prune(folder, set(digests))
+    return join_rows(cached)
 
 
-def parse_rows(path, text: bytes, header: list[str], first_line: int, lookups: Lookups,
-               problems: Problems) -> Rows | None:
-    try:
-        frame = pl.read_csv(io.BytesIO(text), infer_schema=False, empty_string_is_null=False, new_columns=header,
-                            row_index_name="line", row_index_offset=first_line)
-    except pl.exceptions.PolarsError:
+def line_count(data, start: int, end: int) -> int:
+    """Lines in data[start:end], a run of whole lines (the last one may lack its newline)."""
+    text = data[start:end]
+    return text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
+
+
+def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Lookups, problems) -> Rows | None:
+    from . import rowcheck
+
+    before = problems.error_count()
+    rows = rowcheck.checked_piece(path, data, header, FIRST_DATA_LINE, lookups, problems)
+    if rows is None:
         return None
-    frame = frame.select(pl.col("line").cast(pl.Int64), *COLUMNS)
-    if b" " in text or b"\t" in text:
-        frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
-    return check_frame(path, frame, lookups, problems)
+    if folder is not None and problems.error_count() == before:
+        offset = 0
+        for (start, end), digest in zip(bounds, digests):
+            count = line_count(data, start, end)
+            save_piece(folder, digest, slice_rows(rows, offset, count))
+            offset += count
+        prune(folder, set(digests))
+    return rows
+
+
+def piece_digests(data, bounds: list[tuple[int, int]]) -> list[str]:
+    """SHA-256 of each piece, on both cores (hashlib lets go of the GIL for large buffers)."""
+    view = memoryview(data)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(lambda b: hashlib.sha256(view[b[0]:b[1]]).hexdigest()[:32], bounds))
+    finally:
+        view.release()
 
 
 def slice_rows(rows: Rows, offset: int, count: int) -> Rows:
-    return Rows(*(getattr(rows, f)[offset:offset + count] for f in ("line", *ARRAYS)))
+    return Rows(None, *(getattr(rows, name)[offset:offset + count] for name in ARRAYS))
 
 
-def load_piece(folder: Path | None, digest: str, first_line: int, count: int) -> Rows | None:
+def join_rows(parts: list[Rows]) -> Rows:
+    if not parts:
+        return Rows(None, *(np.zeros(0, np.int32) for _ in ARRAYS))
+    return Rows(None, *(np.concatenate([getattr(p, name) for p in parts]) for name in ARRAYS))
+
+
+def load_piece(folder: Path | None, digest: str) -> Rows | None:
+    """A piece's checked columns, stored as one small integer matrix (a row per array)."""
     if folder is None:
         return None
     try:
-        with np.load(folder / f"{digest}.npz") as stored:
-            arrays = {name: stored[name] for name in ARRAYS}
-        for name in ("covered", "eligible"):
-            arrays[name] = arrays[name].astype(np.int64)
-    except Exception:  # noqa: BLE001 - a damaged cache file is only a cache miss
+        stored = np.load(folder / f"{digest}.npy", allow_pickle=False)
+    except Exception:  # noqa: BLE001 - a missing or damaged cache file is only a cache miss
         return None
-    if len(arrays["region"]) != count:
+    if stored.ndim != 2 or stored.shape[0] != len(ARRAYS):
         return None
-    return Rows(np.arange(first_line, first_line + count, dtype=np.int64), **arrays)
+    return Rows(None, *stored)
 
 
 def save_piece(folder: Path, digest: str, rows: Rows) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"{digest}.tmp{os.getpid()}.npz"
-    np.savez(tmp, **{name: compact(getattr(rows, name)) for name in ARRAYS})
-    tmp.replace(folder / f"{digest}.npz")
-
-
-def compact(array: np.ndarray) -> np.ndarray:
-    """Counts fit in 32 bits almost always; halve what is written (load_piece widens them again)."""
-    if array.dtype == np.int64 and (array.size == 0 or (array.min() >= -1 and array.max() < 2**31)):
-        return array.astype(np.int32)
-    return array
+    columns = [getattr(rows, name) for name in ARRAYS]
+    # Counts fit in 32 bits almost always: then the piece takes half the space and loads faster.
+    narrow = all(c.size == 0 or (c.min() >= -1 and c.max() < 2**31) for c in columns)
+    matrix = np.stack([c.astype(np.int32 if narrow else np.int64) for c in columns])
+    tmp = folder / f"{digest}.tmp{os.getpid()}.npy"
+    np.save(tmp, matrix, allow_pickle=False)
+    tmp.replace(folder / f"{digest}.npy")
 
 
 def prune(folder: Path, used: set[str]) -> None:
     if folder.is_dir():
-        for stored in folder.glob("*.npz"):
+        for stored in folder.iterdir():
             if stored.name.split(".")[0] not in used:
                 stored.unlink(missing_ok=True)
-
-
-def read_exact(path: Path, data: bytes, problems: Problems) -> pl.DataFrame | None:
-    text = decode_utf8(path, data, problems)
-    if text is None:
-        return None
-    before = problems.error_count()
-    lines, cells = [], {c: [] for c in COLUMNS}
-    for line, row in csv_records(path, text, COLUMNS, problems):
-        lines.append(line)
-        for column in COLUMNS:
-            cells[column].append(row[column].strip())
-    if problems.error_count() > before and not lines:
-        return None
-    return pl.DataFrame({"line": pl.Series(lines, dtype=pl.Int64),
-                         **{c: pl.Series(v, dtype=pl.String) for c, v in cells.items()}})
-
-
-# --- checking rows --------------------------------------------------------------------
-
-def index_of(column: str, enum: pl.Enum) -> pl.Expr:
-    """Position of each value among the Enum's categories (null where absent)."""
-    return pl.col(column).cast(enum, strict=False).to_physical().cast(pl.Int32)
-
-
-def count(column: str) -> pl.Expr:
-    return pl.when(pl.col(column).str.contains(COUNT_RE)).then(pl.col(column).cast(pl.Int64, strict=False))
-
-
-ROW_RULES = (
-    # (rule name, failing-row expression, message built from the row)
-    ("period not YYYY-MM", pl.col("period_n").is_null(),
-     lambda r: f'period "{r["period"]}" is not a month in YYYY-MM form between 1900 and 2099 (e.g. 2025-04)'),
-    ("unknown region_code", pl.col("region_idx").is_null(),
-     lambda r: f'region_code "{r["region_code"]}" is not in regions.csv'),
-    ("unknown segment", pl.col("segment_idx").is_null(),
-     lambda r: f'segment "{r["segment"]}" is not an id in segments.yaml'),
-    ("covered not a whole number", pl.col("covered_n").is_null(),
-     lambda r: f'covered "{r["covered"]}" is not a whole number'),
-    ("eligible not a whole number", pl.col("eligible_n").is_null() & (pl.col("eligible") != ""),
-     lambda r: f'eligible "{r["eligible"]}" is not a whole number (leave it empty when unknown)'),
-    ("covered > eligible", pl.col("covered_n") > pl.col("eligible_n"),
-     lambda r: f'covered {r["covered"]} is more than eligible {r["eligible"]}'),
-    ("unknown source", pl.col("source_idx").is_null(),
-     lambda r: f'source "{r["source"]}" is not an id in sources.yaml'),
-)
-
-
-def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Problems) -> Rows:
-    """Check every row on its own; report problems; return the rows as arrays."""
-    month = pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False) * 12 + \
-        pl.col("period").str.slice(5, 2).cast(pl.Int32, strict=False) - 1
-    frame = frame.with_columns(
-        region_idx=index_of("region_code", lookups.enums["region_code"]),
-        segment_idx=index_of("segment", lookups.enums["segment"]),
-        source_idx=index_of("source", lookups.enums["source"]),
-        period_n=pl.when(pl.col("period").str.contains(PERIOD_RE)).then(month),
-        covered_n=count("covered"),
-        eligible_n=count("eligible"),
-    )
-    report_row_problems(path, frame, problems)
-
-    def column(name, dtype, missing=-1):
-        return frame.get_column(name).fill_null(missing).to_numpy().astype(dtype, copy=False)
-
-    return Rows(column("line", np.int64), column("region_idx", np.int32), column("period_n", np.int32),
-                column("segment_idx", np.int16), column("covered_n", np.int64), column("eligible_n", np.int64),
-                column("source_idx", np.int16))
-
-
-def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems) -> None:
-    counts = frame.select(failing.fill_null(False).sum().alias(rule) for rule, failing, _ in ROW_RULES).row(0, named=True)
-    for rule, failing, message in ROW_RULES:
-        if not counts[rule]:
-            continue
-        shown = frame.filter(failing.fill_null(False)).head(MAX_REPORTED_PER_RULE)
-        for row in shown.iter_rows(named=True):
-            problems.error(path, row["line"], message(row), rule=rule)
-        problems.count_more(path, rule, counts[rule] - len(shown))
 
 
 # --- checking across rows -------------------------------------------------------------
@@ -333,6 +291,12 @@ def number_periods(months: np.ndarray) -> tuple[list[str], np.ndarray]:
     return labels, index
 
 
+def row_lines(rows: Rows) -> np.ndarray:
+    if rows.line is not None:
+        return rows.line
+    return np.arange(FIRST_DATA_LINE, FIRST_DATA_LINE + len(rows.region), dtype=np.int64)
+
+
 def keyed(rows: Rows, period_index: np.ndarray) -> np.ndarray:
     return (rows.region >= 0) & (period_index >= 0) & (rows.segment >= 0)
 
@@ -346,7 +310,7 @@ def report_duplicates(path, rows: Rows, period_index, periods, lookups: Lookups,
     per_cell = np.bincount(keys)  # keys are dense: counting beats hashing five million rows
     if per_cell.max() <= 1:
         return
-    lines = rows.line[ok]
+    lines = row_lines(rows)[ok]
     repeated = np.flatnonzero(per_cell[keys] > 1)
     order = repeated[np.lexsort((lines[repeated], keys[repeated]))]
     first_line: dict[int, int] = {}
@@ -380,7 +344,7 @@ def report_mixed_levels(path, rows: Rows, period_index, periods, lookups: Lookup
     mixed_groups = np.flatnonzero((table.reshape(-1, len(names)) > 0).sum(axis=1) > 1)
     if mixed_groups.size == 0:
         return
-    lines, regions = rows.line[ok], rows.region[ok]
+    lines, regions = row_lines(rows)[ok], rows.region[ok]
     clashes = []
     for g in mixed_groups.tolist():
         members = np.flatnonzero(group == g)

@@ -70,6 +70,13 @@ class Problems:
         del self.errors[errors:], self.warnings[warnings:]
         self._per_rule, self._suppressed = Counter(per_rule), Counter(suppressed)
 
+    def merge(self, other: "Problems") -> None:
+        """Add what another collector found (e.g. one used by a check running in a thread)."""
+        self.errors += other.errors
+        self.warnings += other.warnings
+        self._per_rule.update(other._per_rule)
+        self._suppressed.update(other._suppressed)
+
     def warn(self, path, line: int | None, message: str) -> None:
         if self.strict:
             self.error(path, line, message + " (an error under --strict)")

@@ -74,13 +74,18 @@ def check_links(articles: list[Article], region_folders: set[str], problems: Pro
 def check_published_links(news: News, region_folders, problems: Problems) -> None:
     """A published article must not link to one held back (a draft, or dated later)."""
     published = list(news.articles)
+    if not any(article.links for article in published):
+        return
     by_file = {a.path.name: a for a in published}
-    folders = set(region_folders)
-    targets = folders | {f + "index.html" for f in folders} | site_files(published)
+    folders = set(region_folders) | site_files(published)
+
+    def exists(target: str) -> bool:
+        return target in folders or (target.endswith("/index.html") and target[:-len("index.html")] in folders)
+
     for article in published:
         for href, line in article.links:
             target = internal_target(href, by_file)
-            if target is not None and target not in targets:
+            if target is not None and not exists(target):
                 problems.error(article.path, line, f"link {href!r} points to a page that this build does not "
                                                    f"publish (a draft, or an article dated later)")
 

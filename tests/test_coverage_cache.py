@@ -43,7 +43,7 @@ def test_cached_load_equals_a_fresh_load_after_an_edit(make_site, tmp_path):
     cache = tmp_path / "cache"
     first = facts(root, cache)
     assert same(first, facts(root, None))
-    stored = sorted(p.name for p in cache.rglob("*.npz"))
+    stored = sorted(p.name for p in cache.rglob("*.npy"))
     assert len(stored) > 2
     path = root / "data" / "coverage.csv"
     path.write_text(COVERAGE_CSV.replace("2025-04,63.10.01.2005,pekerja_rentan,20,40,src",
@@ -51,7 +51,7 @@ def test_cached_load_equals_a_fresh_load_after_an_edit(make_site, tmp_path):
     edited = facts(root, cache)
     assert same(edited, facts(root, None))
     assert not same(edited, first)
-    after = sorted(p.name for p in cache.rglob("*.npz"))
+    after = sorted(p.name for p in cache.rglob("*.npy"))
     assert len(set(after) - set(stored)) == 1  # only the edited piece was parsed again
     assert len(after) == len(stored)           # and the stale one was dropped
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import os
 import shutil
+import sys
+from pathlib import Path
 import subprocess
 
 import pytest
@@ -21,7 +24,7 @@ def test_both_workflows_exist():
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda w: w.name)
 def test_actionlint_passes(workflow):
-    actionlint = shutil.which("actionlint")
+    actionlint = shutil.which("actionlint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     assert actionlint, "actionlint is missing: pip install -e '.[test]'"
     result = subprocess.run([actionlint, "-no-color", str(workflow)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
