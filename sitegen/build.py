@@ -205,9 +205,15 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         writer.keep(site.paths[r] + "index.html" for r in range(len(site.paths)) if r not in rendering)
         job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
-        news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
-                                      renderer, writer, site.config.base_url)
-        write_site_files(site, renderer, writer, news_pages)
+        if writer.update:
+            # Same global digest (code, templates, news, regions, settings): news pages, the sitemap
+            # and the other site files are what the previous build wrote.
+            pages = {path + "index.html" for path in site.paths}
+            writer.keep(f for f in plan.previous_files if f not in pages and f not in writer.produced)
+        else:
+            news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
+                                          renderer, writer, site.config.base_url)
+            write_site_files(site, renderer, writer, news_pages)
         build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced)
                     if options.cache_dir else None)
         writer.commit(build_id)
