@@ -116,9 +116,21 @@ def roll_up(tree: Tree, *arrays: np.ndarray) -> None:
         starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
         if np.any(np.diff(parents[starts]) <= 0):
             raise ValueError("regions are not grouped by parent")
+        targets = parents[starts]
+        ends = np.r_[starts[1:], len(rows)]
+        # Leaves of the deepest level sit next to each other in the arrays themselves (a village's
+        # siblings follow it directly): sum the runs in place instead of copying nine tenths of the cube.
+        in_place = bool(np.all(rows[ends - 1] - rows[starts] == ends - 1 - starts))
+        bounds = np.stack([rows[starts], rows[ends - 1] + 1], axis=1).reshape(-1)
         for array in arrays:
             ufunc = np.logical_or if array.dtype == bool else np.add
-            array[parents[starts]] = ufunc(array[parents[starts]], ufunc.reduceat(array[rows], starts, axis=0))
+            if in_place and bounds[-1] < len(array):
+                sums = ufunc.reduceat(array, bounds, axis=0)[::2]
+            elif in_place:  # the last run ends with the array: reduceat needs every index inside it
+                sums = ufunc.reduceat(array, bounds[:-1], axis=0)[::2]
+            else:
+                sums = ufunc.reduceat(array[rows], starts, axis=0)
+            array[targets] = ufunc(array[targets], sums)
 
 
 @dataclass(frozen=True)
