@@ -28,10 +28,12 @@ from .data import Region, Segment, Source, load_regions, load_segments, load_sou
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
+from .bulk import download_page_context, prepare_bulk_files
+from .opendata import API, DOWNLOADS, index_json, region_files
 from .news import check_links, check_published_links, select_news, write_news_pages
 from .cache import remember
 from .pages import Site, Texts, display_name
-from .urls import region_path
+from .urls import region_path, relative_url
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
 from .incremental import PageInputs, global_digest, page_inputs, read_record, write_record
@@ -179,11 +181,15 @@ def build(options: BuildOptions) -> BuildResult:
     with ThreadPoolExecutor(max_workers=2) as background:
         background.submit(importlib.import_module, "sitegen.rowcheck")
         bundle = background.submit(vega_bundle, options.cache_dir)
-        return build_site(options, problems, bundle, started)
+        return build_site(options, problems, bundle, started, background)
 
 
-def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float) -> BuildResult:
+def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float,
+               background: ThreadPoolExecutor) -> BuildResult:
     inputs = load_inputs(options, problems)
+    # The download files depend on the input files alone: make them while pages are rendered.
+    bulk = background.submit(prepare_bulk_files, options.data, inputs.regions, inputs.segments, inputs.sources,
+                             inputs.config, options.cache_dir)
     locale = "id"
     translations = gettext.NullTranslations()
     env = make_environment(options.templates, locale, translations)
@@ -202,18 +208,20 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         env.globals.update(site_globals(site, assets, locale))
         renderer = Renderer(env)
         rendering = set(plan.regions)
-        writer.keep(site.paths[r] + "index.html" for r in range(len(site.paths)) if r not in rendering)
+        writer.keep(path for r in range(len(site.paths)) if r not in rendering for path in region_files(site, r))
         job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         if writer.update:
             # Same global digest (code, templates, news, regions, settings): news pages, the sitemap
             # and the other site files are what the previous build wrote.
-            pages = {path + "index.html" for path in site.paths}
-            writer.keep(f for f in plan.previous_files if f not in pages and f not in writer.produced)
+            writer.keep(f for f in plan.previous_files
+                        if f not in writer.produced and not f.startswith((API, DOWNLOADS)))
         else:
             news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
                                           renderer, writer, site.config.base_url)
-            write_site_files(site, renderer, writer, news_pages)
+            write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS])
+        writer.write(API + "index.json", index_json(site))
+        write_downloads(site, renderer, writer, bulk.result(), locale)
         build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced)
                     if options.cache_dir else None)
         writer.commit(build_id)
@@ -297,3 +305,12 @@ def write_site_files(site: Site, renderer: Renderer, writer: SiteWriter, news_pa
 
 def escape_xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_downloads(site: Site, renderer: Renderer, writer: SiteWriter, files: dict[str, bytes], locale: str) -> None:
+    for name, data in files.items():
+        writer.write(DOWNLOADS + name, data)
+    context = {"title": "Unduh data" if locale == "id" else "Download the data", "base": relative_url(DOWNLOADS, ""),
+               "license": site.config.license, "illustrative": bool(site.illustrative.any()),
+               **download_page_context(files, locale)}
+    writer.write(DOWNLOADS + "index.html", renderer.render("downloads.html", context))

@@ -11,7 +11,8 @@ from pathlib import Path
 from .errors import Problems
 from .sources import LineDict, line_of, load_yaml
 
-SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset"}
+SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license"}
+DEFAULT_LICENSE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 TARGET_KEYS = {"coverage_pct", "year", "source"}
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
@@ -41,6 +42,7 @@ class SiteConfig:
     target: Target
     contact: dict = field(default_factory=dict)
     utc_offset: str = "+07:00"
+    license: dict = field(default_factory=lambda: dict(DEFAULT_LICENSE))
 
     @property
     def timezone(self) -> dt.timezone:
@@ -121,11 +123,17 @@ def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = 
     utc_offset = str(raw.get("utc_offset") or "+07:00")
     if not re.match(r"^[+-](0\d|1[0-4]):[0-5]\d$", utc_offset):
         problems.error(path, line_of(raw, "utc_offset"), f"utc_offset {utc_offset!r} must look like +08:00")
+    license = raw.get("license") or DEFAULT_LICENSE
+    if not (isinstance(license, dict) and isinstance(license.get("name"), str) and license["name"].strip()
+            and isinstance(license.get("url", ""), str) and (not license.get("url") or URL_RE.match(license["url"]))):
+        problems.error(path, line_of(raw, "license"), "license must be a mapping with a name and an http(s) url, "
+                                                      "e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}")
     if problems.error_count() > before:
         return None
-    return SiteConfig(utc_offset=utc_offset, 
+    return SiteConfig(
         title=title, base_url=normalise_base_url(url), root_region=str(root),
-        as_of=as_of, target=target, contact=dict(contact),
+        as_of=as_of, target=target, contact=dict(contact), utc_offset=utc_offset,
+        license={"name": license["name"].strip(), "url": license.get("url") or ""},
     )
 
 

@@ -50,6 +50,13 @@ class NumberFormat:
         sign = self.plus if value > 0 else ""
         return sign + self.decimal_number(value, digits)
 
+    def file_size(self, size: int) -> str:
+        """1536 → '1,5 KB' (1,024 bytes to the KB, as file managers show it)."""
+        for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+            if size >= scale:
+                return f"{self.decimal_number(size / scale, 1)} {unit}"
+        return f"{self.integer(size)} B"
+
     def _swap(self, text: str) -> str:
         text = text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
         return text.replace("-", self.minus)

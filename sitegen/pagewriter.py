@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from .opendata import region_downloads, region_files
 from .pages import Site, Texts
 from .regionpage import region_page
 from .render import Renderer
@@ -46,7 +47,7 @@ _job: PageJob | None = None  # set in the parent just before forking; inherited 
 
 
 def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], jobs: int, progress=None) -> int:
-    """Render and write the pages of `regions`; returns how many were rendered."""
+    """Render and write the pages of `regions`, with their JSON and CSV; returns how many were rendered."""
     global _job
     pool = None
     total = len(regions)
@@ -86,9 +87,11 @@ def render_chunk(regions: list[int]) -> tuple[list[str], list[str]]:
             raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
         except Exception as exc:  # e.g. a filter given the wrong kind of value by a site template
             raise TemplateProblem(*template_location(exc), f"template error: {type(exc).__name__}: {exc}") from None
-        if write_file(job.staging, page.path, html, made_dirs, job.compare_with):
-            changed.append(page.path)
-        paths.append(page.path)
+        data_json, data_csv = region_downloads(job.site, r)
+        for path, content in zip(region_files(job.site, r), (html, data_json, data_csv)):
+            if write_file(job.staging, path, content, made_dirs, job.compare_with):
+                changed.append(path)
+            paths.append(path)
     return paths, changed
 
 

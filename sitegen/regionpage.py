@@ -9,6 +9,7 @@ from .formatting import month_label
 from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, child_rows, comparison_rows,
                     display_name, headline_figures, level_name, segment_rows, sibling_links)
 from .news import ON_REGION_PAGE, news_item
+from .opendata import DOWNLOADS, region_csv_path, region_json_path
 from .urls import relative_url
 
 
@@ -45,6 +46,9 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
         "illustrative": bool(site.illustrative[r]),
         "news": region_news(site, r, _),
         "news_url": relative_url(site.paths[r], "berita/"),
+        "downloads": {"json": relative_url(site.paths[r], region_json_path(region.code)),
+                      "csv": relative_url(site.paths[r], region_csv_path(region.code)),
+                      "all": relative_url(site.paths[r], DOWNLOADS)},
     }
     templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
     return Page(site.paths[r] + "index.html", templates, context)

@@ -86,6 +86,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
         "month": lambda period: month_label(period, locale),
         "long_date": lambda d: long_date(d, locale),
         "table_body": table_body,
+        "filesize": numbers.file_size,
     })
     env.globals["locale"] = locale
     return env

@@ -28,13 +28,15 @@ def test_bundled_site_has_a_page_per_region(bundled_site):
     assert (bundled_site / "index.html").is_file()
     assert len(list((bundled_site / "kecamatan").iterdir())) == 12
     assert len(list((bundled_site / "desa").iterdir())) == 157
-    region_pages = [p for p in html_files(bundled_site)
-                    if p.name == "index.html" and p.relative_to(bundled_site).parts[0] != "berita"]
+    region_pages = [p for p in html_files(bundled_site) if p.name == "index.html"
+                    and p.relative_to(bundled_site).parts[0] in ("index.html", "desa", "kecamatan")]
     assert len(region_pages) == 1 + 12 + 157
     for name in ("404.html", "sitemap.xml", "robots.txt", MARKER):
         assert (bundled_site / name).is_file()
     news_pages = len(list((bundled_site / "berita").rglob("index.html")))
-    assert (bundled_site / "sitemap.xml").read_text().count("<loc>") == 170 + news_pages
+    other_pages = ["unduh/"]
+    assert all((bundled_site / page / "index.html").is_file() for page in other_pages)
+    assert (bundled_site / "sitemap.xml").read_text().count("<loc>") == 170 + news_pages + len(other_pages)
 
 
 def test_home_page_headline_matches_published_totals(bundled_site):

@@ -1,0 +1,222 @@
+"""Bulk downloads: the whole data set as CSV files and as one zip, for the download page.
+
+`coverage.csv` of a national site is ~290 MB; compressing it takes ~5 s, more than an
+incremental build may spend. So the zip is assembled the way pigz does it: the file
+is cut into the same ~2 MB pieces as the coverage cache, each piece is deflated on
+its own (ending on a byte boundary with a full flush) and cached by its content hash,
+and the zip's data is the concatenation of the pieces, closed by an empty final
+block. An edit recompresses only the pieces it touched. Any unzip tool reads it as
+one ordinary deflated member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Text
+from .coverage import pieces
+from .data import Region, Segment, Source
+from .opendata import csv_bytes
+
+LEVEL = 6
+ZIP_LIMIT = 0xFFFFFFFF  # above this, sizes need zip64: such members are written by zipfile instead
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    size: int
+    crc: int
+    deflated: bytes
+
+
+def coverage_download(data: bytes) -> bytes:
+    """The coverage rows to publish. Checked rows hold only codes, ids, months and digits, so a
+    file without quotes, tabs or lone carriage returns is already safe in a spreadsheet and is
+    published as it is; any other file is written out again cell by cell, neutralised."""
+    lone_cr = data.count(b"\r") != data.count(b"\r\n")
+    if b'"' not in data and b"\t" not in data and not lone_cr:
+        return data
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    return csv_bytes(rows[0] if rows else [], [[cell.strip() for cell in row] for row in rows[1:] if row])
+
+
+def regions_csv(regions: list[Region]) -> bytes:
+    return csv_bytes(("code", "name", "level", "parent_code", "kind"), regions)
+
+
+def segments_csv(segments: list[Segment]) -> bytes:
+    return csv_bytes(("id", "name_id", "name_en", "group", "programs", "description_id", "description_en"),
+                     [(s.id, s.name.id, s.name.en, s.group, " ".join(s.programs), s.description.id,
+                       s.description.en) for s in segments])
+
+
+def sources_csv(sources: list[Source]) -> bytes:
+    return csv_bytes(("id", "publisher", "title", "date", "url", "illustrative", "note"),
+                     [(s.id, s.publisher, s.title, s.date.isoformat() if s.date else "", s.url,
+                       "yes" if s.illustrative else "no", s.note) for s in sources])
+
+
+def deflated_member(name: str, data: bytes, cache_dir: Path | None) -> Member:
+    """`data` as a zip member, large files from cached, separately deflated pieces."""
+    bounds = [(0, len(data))] if len(data) < (4 << 20) else [(0, data.find(b"\n") + 1), *pieces(data)]
+    folder = cache_dir / "bulk" if cache_dir else None
+    parts, used = [], set()
+    view = memoryview(data)
+    for start, end in bounds:
+        key = hashlib.sha256(view[start:end]).hexdigest()[:32] + f"-{LEVEL}"
+        used.add(key)
+        parts.append(cached_deflate(folder, key, view[start:end]))
+    if folder is not None and len(bounds) > 1:  # only the coverage file is large: keep its pieces
+        for stored in folder.glob("*.deflate"):
+            if stored.stem not in used:
+                stored.unlink(missing_ok=True)
+    parts.append(b"\x03\x00")  # an empty final block closes the stream
+    return Member(name, len(data), zlib.crc32(data), b"".join(parts))
+
+
+def cached_deflate(folder: Path | None, key: str, piece) -> bytes:
+    path = folder / f"{key}.deflate" if folder else None
+    if path is not None:
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    deflated = compressor.compress(piece) + compressor.flush(zlib.Z_FULL_FLUSH)
+    if path is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(deflated)
+        tmp.replace(path)
+    return deflated
+
+
+def zip_bytes(members: list[Member], when: dt.date) -> bytes:
+    """A zip archive of already deflated members, every timestamp set to `when` (so two builds
+    of the same data give the same bytes)."""
+    if any(m.size >= ZIP_LIMIT or len(m.deflated) >= ZIP_LIMIT for m in members):
+        raise ValueError("a member needs zip64")
+    dos_time, dos_date = 0, ((when.year - 1980) << 9) | (when.month << 5) | when.day
+    body, directory = [], []
+    offset = 0
+    for m in members:
+        name = m.name.encode("utf-8")
+        fields = (20, 0x0800, 8, dos_time, dos_date, m.crc, len(m.deflated), m.size, len(name))
+        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + name
+        directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0, offset)
+                         + name)
+        body += [local, m.deflated]
+        offset += len(local) + len(m.deflated)
+    central = b"".join(directory)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), offset, 0)
+    return b"".join(body) + central + end
+
+
+# --- the files and the page ------------------------------------------------------------
+
+ZIP_NAME = "data.zip"
+DICTIONARY_NAME = "KAMUS-DATA.txt"
+
+# (file, what it holds, its columns): shown on the download page and written into the zip.
+DICTIONARY = (
+    ("cakupan.csv", Text("Cakupan per bulan, wilayah dan segmen, persis seperti dilaporkan.",
+                         "Coverage per month, region and segment, exactly as reported."), (
+        ("period", Text("Bulan laporan, YYYY-MM.", "Month reported, YYYY-MM.")),
+        ("region_code", Text("Kode wilayah Kemendagri (lihat wilayah.csv).", "Kemendagri region code (see wilayah.csv).")),
+        ("segment", Text("Kelompok pekerja (lihat segmen.csv).", "Group of workers (see segmen.csv).")),
+        ("covered", Text("Pekerja terlindungi: peserta aktif BPJS Ketenagakerjaan.",
+                         "Workers covered: active BPJS Ketenagakerjaan members.")),
+        ("eligible", Text("Pekerja yang perlu dilindungi; kosong bila tidak diketahui.",
+                          "Workers who should be covered; empty when unknown.")),
+        ("source", Text("Sumber angka (lihat sumber.csv).", "Where the figure comes from (see sumber.csv).")),
+    )),
+    ("wilayah.csv", Text("Wilayah dari daftar resmi Kemendagri.", "Regions from the official Kemendagri list."), (
+        ("code", Text("Kode wilayah.", "Region code.")),
+        ("name", Text("Nama wilayah.", "Region name.")),
+        ("level", Text("Tingkat: nasional, provinsi, kabupaten, kecamatan, desa.",
+                       "Level: nasional, provinsi, kabupaten, kecamatan, desa.")),
+        ("parent_code", Text("Kode wilayah induk.", "Code of the parent region.")),
+        ("kind", Text("Jenis: kabupaten/kota, desa/kelurahan.", "Kind: regency/city, village/urban village.")),
+    )),
+    ("segmen.csv", Text("Kelompok pekerja yang dihitung.", "The groups of workers counted."), (
+        ("id", Text("Kode segmen, dipakai di cakupan.csv.", "Segment id, used in cakupan.csv.")),
+        ("name_id, name_en", Text("Nama dalam Bahasa Indonesia dan Inggris.", "Name in Indonesian and English.")),
+        ("group", Text("Golongan: ekosistem_desa, pekerja_rentan, formal, informal.",
+                       "Group: ekosistem_desa, pekerja_rentan, formal, informal.")),
+        ("programs", Text("Program jaminan yang dihitung (JKK, JKM, ...).", "Programmes counted (JKK, JKM, ...).")),
+        ("description_id, description_en", Text("Penjelasan.", "Description.")),
+    )),
+    ("sumber.csv", Text("Sumber data.", "Data sources."), (
+        ("id", Text("Kode sumber, dipakai di cakupan.csv.", "Source id, used in cakupan.csv.")),
+        ("publisher, title, date, url", Text("Penerbit, judul, tanggal dan alamat sumber.",
+                                             "Publisher, title, date and address of the source.")),
+        ("illustrative", Text("yes: angka contoh buatan, bukan data resmi.", "yes: made-up example figures, not official data.")),
+        ("note", Text("Catatan.", "Note.")),
+    )),
+)
+
+
+def prepare_bulk_files(data_dir: Path, regions, segments, sources, config, cache_dir: Path | None) -> dict[str, bytes]:
+    """Every file of the download folder, by name (run in a background thread: zlib lets go of the GIL)."""
+    coverage = (data_dir / "coverage.csv").read_bytes()
+    coverage = coverage[3:] if coverage.startswith(b"\xef\xbb\xbf") else coverage
+    files = {
+        "cakupan.csv": coverage_download(coverage),
+        "wilayah.csv": regions_csv(regions),
+        "segmen.csv": segments_csv(segments),
+        "sumber.csv": sources_csv(sources),
+        DICTIONARY_NAME: dictionary_text(config).encode("utf-8"),
+    }
+    members = [deflated_member(name, data, cache_dir) for name, data in files.items()]
+    try:
+        files[ZIP_NAME] = zip_bytes(members, config.as_of)
+    except ValueError:  # over 4 GB: let zipfile write zip64
+        files[ZIP_NAME] = zip64_bytes(files, config.as_of)
+    return files
+
+
+def zip64_bytes(files: dict[str, bytes], when: dt.date) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(when.year, when.month, when.day, 0, 0, 0))
+            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def dictionary_text(config) -> str:
+    lines = [f"{config.title.id} — kamus data / data dictionary", f"Data per / as of: {config.as_of.isoformat()}",
+             f"Lisensi / license: {config.license['name']} {config.license['url']}".rstrip(), ""]
+    for name, about, columns in DICTIONARY:
+        lines += [name, f"  {about.id}", f"  {about.en}"]
+        lines += [f"  - {column}: {text.id} / {text.en}" for column, text in columns]
+        lines.append("")
+    lines.append("CSV: UTF-8, koma sebagai pemisah / comma-separated. Sel teks yang diawali = + - @ diberi "
+                 "tanda petik tunggal di depannya / text cells starting with = + - @ get a leading apostrophe.")
+    return "\n".join(lines) + "\n"
+
+
+def download_page_context(files: dict[str, bytes], locale: str) -> dict:
+    listed = [ZIP_NAME, *(name for name, _, _ in DICTIONARY), DICTIONARY_NAME]
+    about = {name: text for name, text, _ in DICTIONARY}
+    return {
+        "files": [{"name": name, "url": name, "bytes": len(files[name]),
+                   "about": (about[name].id if locale == "id" else about[name].en) if name in about else None}
+                  for name in listed],
+        "dictionary": [{"name": name, "about": text.id if locale == "id" else text.en,
+                        "columns": [(c, t.id if locale == "id" else t.en) for c, t in columns]}
+                       for name, text, columns in DICTIONARY],
+    }
