@@ -36,7 +36,8 @@ from .pages import Site, Texts, display_name
 from .urls import region_path, relative_url
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
-from .incremental import PageInputs, global_digest, page_inputs, read_record, write_record
+from .incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
+                          write_record)
 from .writer import SiteWriter, marker_build_id
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
@@ -155,14 +156,14 @@ class BuildPlan:
     previous_files: list[str] | None
 
 
-def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts) -> BuildPlan:
+def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
+               previous: BuildRecord | None) -> BuildPlan:
     if options.cache_dir is None:  # no record to compare with or to keep: render everything
         return BuildPlan("", None, list(range(len(site.paths))), None)
     settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict,
                 "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
     global_hex = global_digest(options.data, options.content, options.templates, options.assets, settings,
                                site.cube.periods)
-    previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
     if previous is not None and previous.global_digest != global_hex:
         previous = None
     pages = page_inputs(site, global_hex, texts.numbers, previous.pages if previous else None)
@@ -187,9 +188,13 @@ def build(options: BuildOptions) -> BuildResult:
 def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float,
                background: ThreadPoolExecutor) -> BuildResult:
     inputs = load_inputs(options, problems)
-    # The download files depend on the input files alone: make them while pages are rendered.
-    bulk = background.submit(prepare_bulk_files, options.data, inputs.regions, inputs.segments, inputs.sources,
-                             inputs.config, options.cache_dir)
+    previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
+    downloads_key = downloads_digest(options.data, inputs.facts.file.digest)
+    # The download files depend on the input files alone: make them while pages are rendered
+    # (unless the previous build's are still right, which an update build then keeps).
+    bulk = (None if previous and previous.downloads == downloads_key else
+            background.submit(prepare_bulk_files, inputs.facts.file, inputs.regions, inputs.segments,
+                              inputs.sources, inputs.config, options.cache_dir))
     locale = "id"
     translations = gettext.NullTranslations()
     env = make_environment(options.templates, locale, translations)
@@ -201,7 +206,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                        options)
     check_published_links(site.news, site.paths, problems)
     problems.raise_if_any()
-    plan = plan_build(options, inputs, site, texts)
+    plan = plan_build(options, inputs, site, texts, previous)
     writer = SiteWriter(options.out, plan.previous_files)
     try:
         assets = write_assets(writer, options.assets, bundle.result())
@@ -221,8 +226,14 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                                           renderer, writer, site.config.base_url)
             write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS])
         writer.write(API + "index.json", index_json(site))
-        write_downloads(site, renderer, writer, bulk.result(), locale)
-        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced)
+        if writer.update and previous.downloads == downloads_key:
+            writer.keep(f for f in plan.previous_files if f.startswith(DOWNLOADS))
+        else:
+            files = bulk.result() if bulk else prepare_bulk_files(
+                inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, options.cache_dir)
+            write_downloads(site, renderer, writer, files, locale)
+        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced,
+                                 downloads_key)
                     if options.cache_dir else None)
         writer.commit(build_id)
     except TemplateProblem as exc:

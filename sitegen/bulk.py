@@ -12,7 +12,6 @@ one ordinary deflated member.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import struct
 import zlib
@@ -20,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Text
-from .coverage import pieces
+from .coverage import CoverageFile
 from .data import Region, Segment, Source
 from .opendata import csv_bytes
 
 LEVEL = 6
+END_BLOCK = b"\x03\x00"  # an empty final deflate block: closes a stream of flushed pieces
 ZIP_LIMIT = 0xFFFFFFFF  # above this, sizes need zip64: such members are written by zipfile instead
 
 
@@ -36,18 +36,68 @@ class Member:
     deflated: bytes
 
 
-def coverage_download(data: bytes) -> bytes:
-    """The coverage rows to publish. Checked rows hold only codes, ids, months and digits, so a
-    file without quotes, tabs or lone carriage returns is already safe in a spreadsheet and is
-    published as it is; any other file is written out again cell by cell, neutralised."""
-    lone_cr = data.count(b"\r") != data.count(b"\r\n")
-    if b'"' not in data and b"\t" not in data and not lone_cr:
-        return data
+def is_plain(text: bytes) -> bool:
+    """Checked rows hold only codes, ids, months and digits: without quotes, tabs or lone carriage
+    returns no cell can start a spreadsheet formula, so the rows are published as they are."""
+    return b'"' not in text and b"\t" not in text and text.count(b"\r") == text.count(b"\r\n")
+
+
+def rewritten_csv(data: bytes) -> bytes:
+    """Any other file is written out again cell by cell, neutralised."""
     import csv
     import io
 
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     return csv_bytes(rows[0] if rows else [], [[cell.strip() for cell in row] for row in rows[1:] if row])
+
+
+def coverage_member(name: str, file: CoverageFile, cache_dir: Path | None) -> tuple[bytes, Member]:
+    """The coverage rows to publish, and their zip member made from cached, deflated pieces."""
+    data, folder = file.data, (cache_dir / "bulk" if cache_dir else None)
+    head = data[:file.bounds[0][0]] if file.bounds else data
+    parts = [(True, deflate(head))] if is_plain(head) else []
+    for (start, end), digest in zip(file.bounds, file.digests):
+        if not parts:
+            break
+        parts.append(cached_piece(folder, f"{digest}-{LEVEL}", data, start, end))
+    if not parts or not all(plain for plain, _ in parts):
+        published = rewritten_csv(data)
+        return published, Member(name, len(published), zlib.crc32(published), deflate(published) + END_BLOCK)
+    if folder is not None and file.digests:
+        used = {f"{digest}-{LEVEL}" for digest in file.digests}
+        for stored in folder.glob("*.deflate"):
+            if stored.stem not in used:
+                stored.unlink(missing_ok=True)
+    return data, Member(name, len(data), zlib.crc32(data), b"".join(d for _, d in parts) + END_BLOCK)
+
+
+def cached_piece(folder: Path | None, key: str, data: bytes, start: int, end: int) -> tuple[bool, bytes]:
+    """(whether the piece is plain, the piece deflated), stored by the piece's content hash."""
+    path = folder / f"{key}.deflate" if folder else None
+    if path is not None:
+        try:
+            stored = path.read_bytes()
+            return stored[:1] == b"P", stored[1:]
+        except OSError:
+            pass
+    piece = data[start:end]
+    plain, deflated = is_plain(piece), deflate(piece)
+    if path is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes((b"P" if plain else b"N") + deflated)
+        tmp.replace(path)
+    return plain, deflated
+
+
+def deflate(data) -> bytes:
+    """Raw deflate ending on a byte boundary (a full flush), so pieces can be concatenated."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def small_member(name: str, data: bytes) -> Member:
+    return Member(name, len(data), zlib.crc32(data), deflate(data) + END_BLOCK)
 
 
 def regions_csv(regions: list[Region]) -> bytes:
@@ -64,41 +114,6 @@ def sources_csv(sources: list[Source]) -> bytes:
     return csv_bytes(("id", "publisher", "title", "date", "url", "illustrative", "note"),
                      [(s.id, s.publisher, s.title, s.date.isoformat() if s.date else "", s.url,
                        "yes" if s.illustrative else "no", s.note) for s in sources])
-
-
-def deflated_member(name: str, data: bytes, cache_dir: Path | None) -> Member:
-    """`data` as a zip member, large files from cached, separately deflated pieces."""
-    bounds = [(0, len(data))] if len(data) < (4 << 20) else [(0, data.find(b"\n") + 1), *pieces(data)]
-    folder = cache_dir / "bulk" if cache_dir else None
-    parts, used = [], set()
-    view = memoryview(data)
-    for start, end in bounds:
-        key = hashlib.sha256(view[start:end]).hexdigest()[:32] + f"-{LEVEL}"
-        used.add(key)
-        parts.append(cached_deflate(folder, key, view[start:end]))
-    if folder is not None and len(bounds) > 1:  # only the coverage file is large: keep its pieces
-        for stored in folder.glob("*.deflate"):
-            if stored.stem not in used:
-                stored.unlink(missing_ok=True)
-    parts.append(b"\x03\x00")  # an empty final block closes the stream
-    return Member(name, len(data), zlib.crc32(data), b"".join(parts))
-
-
-def cached_deflate(folder: Path | None, key: str, piece) -> bytes:
-    path = folder / f"{key}.deflate" if folder else None
-    if path is not None:
-        try:
-            return path.read_bytes()
-        except OSError:
-            pass
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    deflated = compressor.compress(piece) + compressor.flush(zlib.Z_FULL_FLUSH)
-    if path is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(deflated)
-        tmp.replace(path)
-    return deflated
 
 
 def zip_bytes(members: list[Member], when: dt.date) -> bytes:
@@ -166,18 +181,18 @@ DICTIONARY = (
 )
 
 
-def prepare_bulk_files(data_dir: Path, regions, segments, sources, config, cache_dir: Path | None) -> dict[str, bytes]:
+def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, config,
+                       cache_dir: Path | None) -> dict[str, bytes]:
     """Every file of the download folder, by name (run in a background thread: zlib lets go of the GIL)."""
-    coverage = (data_dir / "coverage.csv").read_bytes()
-    coverage = coverage[3:] if coverage.startswith(b"\xef\xbb\xbf") else coverage
+    published, coverage_zipped = coverage_member("cakupan.csv", coverage, cache_dir)
     files = {
-        "cakupan.csv": coverage_download(coverage),
+        "cakupan.csv": published,
         "wilayah.csv": regions_csv(regions),
         "segmen.csv": segments_csv(segments),
         "sumber.csv": sources_csv(sources),
         DICTIONARY_NAME: dictionary_text(config).encode("utf-8"),
     }
-    members = [deflated_member(name, data, cache_dir) for name, data in files.items()]
+    members = [coverage_zipped, *(small_member(name, data) for name, data in files.items() if name != "cakupan.csv")]
     try:
         files[ZIP_NAME] = zip_bytes(members, config.as_of)
     except ValueError:  # over 4 GB: let zipfile write zip64

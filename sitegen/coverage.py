@@ -17,7 +17,6 @@ rows.
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MAX_REPORTED_PER_RULE, Problems
-from .sources import BOM, check_header, read_bytes
+from .sources import check_header, read_bytes
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
 PERIOD_RE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900-2099: a year like 0000 or 2205 is a typo
@@ -48,6 +47,21 @@ class CoverageFacts:
     covered: np.ndarray
     eligible: np.ndarray
     source: np.ndarray
+    file: CoverageFile | None = None
+
+
+@dataclass(frozen=True)
+class CoverageFile:
+    """The file as read (the download page publishes it), cut into pieces with their SHA-256."""
+
+    data: bytes
+    bounds: tuple[tuple[int, int], ...]
+    digests: tuple[str, ...]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256("".join(self.digests).encode() + self.data[:self.bounds[0][0]]).hexdigest() \
+            if self.bounds else hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,7 @@ class Lookups:
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
                   cache_dir: Path | None = None) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
-    data = map_bytes(path, problems)
+    data = read_bytes(path, problems)
     if data is None:
         return None
     header = read_header(path, data, problems)
@@ -93,12 +107,15 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     before = problems.error_count()
     saved = problems.checkpoint()
     plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
-    rows = read_pieces(path, data, header, lookups, problems, cache_dir) if plain_header else None
+    bounds = tuple(pieces(data))
+    digests = tuple(piece_digests(data, bounds)) if plain_header else ()
+    rows = read_pieces(path, data, header, bounds, digests, lookups, problems, cache_dir) if plain_header else None
     if rows is None:
         from . import rowcheck
 
         problems.rollback(saved)  # the exact reader reports again, with certain line numbers
-        frame = rowcheck.read_exact(path, bytes(data), problems)
+        frame = rowcheck.read_exact(path, data, problems)
+        bounds, digests = (), ()
         if frame is None:
             return None
         rows = rowcheck.check_frame(path, frame, lookups, problems)
@@ -116,25 +133,10 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     if problems.error_count() > before:
         return None
     return CoverageFacts(tuple(periods), rows.region, period_index, rows.segment, rows.covered, rows.eligible,
-                         rows.source)
+                         rows.source, CoverageFile(data, bounds, digests))
 
 
 # --- reading --------------------------------------------------------------------------
-
-def map_bytes(path: Path, problems: Problems):
-    """The file's bytes; a large file is memory-mapped rather than copied (a rebuild hashes it and
-    reads only the pieces it has not seen before)."""
-    try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size >= PIECE_BYTES:
-                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-                if mapped[:len(BOM)] != BOM:
-                    return mapped
-                mapped.close()
-    except OSError:
-        pass  # read_bytes reports it
-    return read_bytes(path, problems)
-
 
 def read_header(path: Path, data: bytes, problems: Problems) -> list[str] | None:
     header_end = data.find(b"\n")
@@ -160,17 +162,15 @@ def pieces(data: bytes) -> list[tuple[int, int]]:
     return bounds
 
 
-def read_pieces(path, data, header, lookups: Lookups, problems, cache_dir) -> Rows | None:
+def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems, cache_dir) -> Rows | None:
     # The header decides what each column means, so it is part of the key, with the lookups.
     context = hashlib.sha256((lookups.digest() + ",".join(header) + version("polars")).encode()).hexdigest()[:24]
     folder = cache_dir / "coverage" / context if cache_dir else None
     header_line = ",".join(header).encode() + b"\n"
-    bounds = pieces(data)
-    digests = piece_digests(data, bounds)
     cached = [load_piece(folder, digest) for digest in digests]
     if sum(c is None for c in cached) > len(bounds) // 2:
         # A cold cache: one polars call over the whole file is faster than one per piece.
-        return read_whole(path, bytes(data), header, bounds, digests, folder, lookups, problems)
+        return read_whole(path, data, header, bounds, digests, folder, lookups, problems)
     # Pieces not seen before are parsed in one call: an edit to one village touches one piece per
     # month, and polars' fixed cost per call would otherwise be paid a dozen times.
     first_lines, line = [], FIRST_DATA_LINE

@@ -26,7 +26,7 @@ from .pages import Site
 
 PACKAGE = Path(__file__).parent
 LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars")
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class BuildRecord:
     global_digest: str
     pages: PageInputs
     files: list[str]         # every file of the build
+    downloads: str = ""      # digest of everything the download folder is made from
 
 
 def hash_tree(digest, folder: Path | None) -> None:
@@ -63,6 +64,16 @@ def global_digest(data: Path, content: Path, templates: Path, assets: Path, sett
     hash_tree(digest, content)  # news appear on region pages: any change to it rebuilds everything
     hash_tree(digest, templates)
     hash_tree(digest, assets)
+    for name in ("site.yaml", "segments.yaml", "sources.yaml", "regions.csv"):
+        digest.update((data / name).read_bytes())
+    return digest.hexdigest()
+
+
+def downloads_digest(data: Path, coverage_digest: str) -> str:
+    """What the download folder is made from: coverage.csv (by its pieces' digests), the other
+    data files and sitegen's code."""
+    digest = hashlib.sha256(coverage_digest.encode())
+    hash_tree(digest, PACKAGE)
     for name in ("site.yaml", "segments.yaml", "sources.yaml", "regions.csv"):
         digest.update((data / name).read_bytes())
     return digest.hexdigest()
@@ -153,15 +164,16 @@ def read_record(cache_dir: Path | None, out: Path, marker_build_id: str | None) 
         return None
     if meta.get("build_id") != marker_build_id or meta.get("format") != FORMAT:
         return None
-    return BuildRecord(marker_build_id, meta["global"], pages, files)
+    return BuildRecord(marker_build_id, meta["global"], pages, files, meta.get("downloads", ""))
 
 
-def write_record(cache_dir: Path, out: Path, global_hex: str, pages: PageInputs, files) -> str:
+def write_record(cache_dir: Path, out: Path, global_hex: str, pages: PageInputs, files, downloads: str) -> str:
     """Store the record; returns its build id (to be written into the output's marker)."""
     listing = "\n".join(sorted(files)).encode()
     digest = hashlib.sha256(global_hex.encode() + pages.digests.tobytes() + listing)
     build_id = digest.hexdigest()[:32]
-    meta = json.dumps({"format": FORMAT, "build_id": build_id, "global": global_hex}).encode()
+    meta = json.dumps({"format": FORMAT, "build_id": build_id, "global": global_hex,
+                       "downloads": downloads}).encode()
     path = record_path(cache_dir, out)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}.npz")

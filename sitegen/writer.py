@@ -180,7 +180,8 @@ def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str],
     if compare_with is not None:
         try:
             with open(compare_with / relative, "rb") as handle:
-                if handle.read() == data:
+                # A different size needs no reading (the download folder holds files of 300 MB).
+                if os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data:
                     return False
         except OSError:
             pass
