@@ -24,6 +24,7 @@ from .data import Region, Segment, Source
 from .opendata import csv_bytes
 
 LEVEL = 6
+PIECE_FORMAT = "p1"  # part of each cached piece's name: a new layout never reads an old file
 END_BLOCK = b"\x03\x00"  # an empty final deflate block: closes a stream of flushed pieces
 ZIP_LIMIT = 0xFFFFFFFF  # above this, sizes need zip64: such members are written by zipfile instead
 
@@ -59,16 +60,20 @@ def coverage_member(name: str, file: CoverageFile, cache_dir: Path | None) -> tu
     for (start, end), digest in zip(file.bounds, file.digests):
         if not parts:
             break
-        parts.append(cached_piece(folder, f"{digest}-{LEVEL}", data, start, end))
+        parts.append(cached_piece(folder, piece_key(digest), data, start, end))
     if not parts or not all(plain for plain, _ in parts):
         published = rewritten_csv(data)
         return published, Member(name, len(published), zlib.crc32(published), deflate(published) + END_BLOCK)
     if folder is not None and file.digests:
-        used = {f"{digest}-{LEVEL}" for digest in file.digests}
+        used = {piece_key(digest) for digest in file.digests}
         for stored in folder.glob("*.deflate"):
             if stored.stem not in used:
                 stored.unlink(missing_ok=True)
     return data, Member(name, len(data), zlib.crc32(data), b"".join(d for _, d in parts) + END_BLOCK)
+
+
+def piece_key(digest: str) -> str:
+    return f"{digest}-{LEVEL}{PIECE_FORMAT}"
 
 
 def cached_piece(folder: Path | None, key: str, data: bytes, start: int, end: int) -> tuple[bool, bytes]:
