@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -29,6 +30,15 @@ def free_port() -> int:
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode("utf-8")
+
+
+def live_problems(url: str) -> list[str]:
+    """The problems of the server's last build, from the first message of its event stream."""
+    with urllib.request.urlopen(url + "__sitegen__/events", timeout=5) as response:
+        for line in response:
+            if line.startswith(b"data: "):
+                return json.loads(line[len(b"data: "):])["problems"]
+    return []
 
 
 def wait_for(condition, timeout: float = 15.0):
@@ -76,7 +86,8 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(served):
     wait_for(lambda: headline_covered(fetch(url + DESA)) == "31")
 
     coverage.write_text(COVERAGE_CSV.replace(OLD_ROW, "2025-04,63.10.01.2005,perangkat_desa,1x,12,src"))
-    time.sleep(1.5)
+    problems = wait_for(lambda: live_problems(url))
+    assert any('data/coverage.csv:7: covered "1x" is not a whole number' in p for p in problems), problems
     assert headline_covered(fetch(url + DESA)) == "31"  # the last good site stays served
 
     process.send_signal(signal.SIGINT)
