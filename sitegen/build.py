@@ -29,13 +29,15 @@ from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .bulk import download_page_context, prepare_bulk_files
-from .opendata import API, DOWNLOADS, index_json, region_files
+from .opendata import API, DOWNLOADS, METHODOLOGY, index_json, region_files
+from .regionpage import group_names
 from .news import check_links, check_published_links, select_news, write_news_pages
 from .cache import remember
 from .pages import Site, Texts, display_name
 from .urls import region_path, relative_url
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
+from .targets import Rates, load_rates
 from .incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
 from .writer import SiteWriter, marker_build_id
@@ -71,6 +73,7 @@ class Inputs:
     facts: CoverageFacts
     articles: list[Article]
     paths: tuple[str, ...]       # each region's site-relative folder, in the order of `regions`
+    rates: Rates | None = None   # premiums from rates.yaml, when the site has one
 
 
 @dataclass
@@ -90,6 +93,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     regions = load_regions(options.data, config.root_region if config else None, problems, options.cache_dir)
     segments = load_segments(options.data, problems)
     sources = load_sources(options.data, problems)
+    rates = load_rates(options.data, problems)
     if config and sources and config.target.source not in {s.id for s in sources}:
         problems.error(options.data / "site.yaml", config.target.source_line,
                        f"target.source {config.target.source!r} is not an id in sources.yaml")
@@ -105,7 +109,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
         folders = set(paths)
         check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)
     problems.raise_if_any()
-    return Inputs(config, regions, segments, sources, facts, articles, paths)
+    return Inputs(config, regions, segments, sources, facts, articles, paths, rates)
 
 
 def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) -> tuple[str, ...]:
@@ -123,16 +127,16 @@ def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> 
     news = select_news(inputs.articles, tree, now, options.drafts, options.future)
     cube = build_cube(tree, inputs.facts, inputs.segments, inputs.sources)
     headline = totals(cube, headline_mask(cube.segments))
-    group_rates = {group: totals(cube, group_mask(cube.segments, group)).rate()
-                   for group in dict.fromkeys(s.group for s in cube.segments)}
+    group_masks = {group: group_mask(cube.segments, group) for group in dict.fromkeys(s.group for s in cube.segments)}
+    group_rates = {group: totals(cube, mask).rate() for group, mask in group_masks.items()}
     illustrative_sources = np.array([s.illustrative for s in cube.sources], dtype=bool)
     return Site(
         config=inputs.config, tree=tree, cube=cube, headline=headline,
         headline_rate=headline.rate(), group_rates=group_rates,
         paths=inputs.paths or tuple(region_path(r, i == tree.root) for i, r in enumerate(tree.regions)),
         charts=charts, illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
-        period_index={p: i for i, p in enumerate(cube.periods)},
-        news=news,
+        period_index={p: i for i, p in enumerate(cube.periods)}, group_masks=group_masks,
+        news=news, rates=inputs.rates,
     )
 
 
@@ -224,7 +228,8 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         else:
             news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
                                           renderer, writer, site.config.base_url)
-            write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS])
+            write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS, METHODOLOGY])
+            write_methodology(site, renderer, writer, _)
         writer.write(API + "index.json", index_json(site))
         if writer.update and previous.downloads == downloads_key:
             writer.keep(f for f in plan.previous_files if f.startswith(DOWNLOADS))
@@ -267,6 +272,7 @@ def site_globals(site: Site, assets: dict, locale: str) -> dict:
         "as_of": site.config.as_of,
         "contact": site.config.contact,
         "target_pct": float(site.config.target.coverage_pct),
+        "rates": site.rates,
         "assets": assets,
         "utc_offset": site.config.utc_offset,
         "vega_locale": json.dumps({"number": vega_format_locale(locale), "time": vega_time_format_locale(locale)},
@@ -325,3 +331,9 @@ def write_downloads(site: Site, renderer: Renderer, writer: SiteWriter, files: d
                "license": site.config.license, "illustrative": bool(site.illustrative.any()),
                **download_page_context(files, locale)}
     writer.write(DOWNLOADS + "index.html", renderer.render("downloads.html", context))
+
+
+def write_methodology(site: Site, renderer: Renderer, writer: SiteWriter, _) -> None:
+    writer.write(METHODOLOGY + "index.html", renderer.render("methodology.html", {
+        "title": _("Metodologi"), "base": relative_url(METHODOLOGY, ""), "segments": site.cube.segments,
+        "group_names": group_names(_), "target_year": site.config.target.year, "sources": list(site.cube.sources)}))

@@ -66,6 +66,8 @@ def global_digest(data: Path, content: Path, templates: Path, assets: Path, sett
     hash_tree(digest, assets)
     for name in ("site.yaml", "segments.yaml", "sources.yaml", "regions.csv"):
         digest.update((data / name).read_bytes())
+    rates = data / "rates.yaml"  # optional
+    digest.update(rates.read_bytes() if rates.exists() else b"<no rates>")
     return digest.hexdigest()
 
 

@@ -17,10 +17,11 @@ from json.encoder import encode_basestring
 import numpy as np
 
 from .model import gap_to_target
-from .pages import Site
+from .pages import Site, headline_figures
 
 API = "api/v1/"
 DOWNLOADS = "unduh/"
+METHODOLOGY = "metodologi/"
 VERSION = 1
 BOM = "\ufeff"
 CSV_COLUMNS = ("period", "region_code", "region_name", "segment", "covered", "eligible")  # per region
@@ -68,6 +69,7 @@ def region_record(site: Site, r: int, cells=None) -> dict:
         "illustrative": bool(site.illustrative[r]),
         "sources": [s.id for s, used in zip(site.cube.sources, site.cube.uses_source[r]) if used],
         "latest": latest_figures(site, r),
+        "target": target_figures(site, r),
         "coverage": [{"period": p, "segment": s, "covered": c, "eligible": e}
                      for p, s, c, e in (cells if cells is not None else coverage_cells(site, r))],
     }
@@ -88,6 +90,23 @@ def latest_figures(site: Site, r: int) -> dict | None:
         "eligible": eligible,
         "rate_pct": None if math.isnan(rate) else round(rate, 2),
         "gap_to_target": gap_to_target(covered, eligible, site.config.target.coverage_pct) if eligible else None,
+    }
+
+
+def target_figures(site: Site, r: int) -> dict | None:
+    """The target, when it is reached at the current pace, and the yearly cost of enrolling
+    everyone still unprotected (as the region's page shows them)."""
+    figures = headline_figures(site, r)
+    if figures is None:
+        return None
+    return {
+        "target_pct": float(site.config.target.coverage_pct),
+        "target_year": site.config.target.year,
+        "projection": figures["projection"],
+        "projected_period": figures["projected_period"],
+        "uncovered": figures["uncovered"],
+        "yearly_cost_rp": figures["yearly_cost"],
+        "monthly_premium_rp": site.rates.monthly_premium if site.rates else None,
     }
 
 

@@ -17,6 +17,7 @@ from .config import SiteConfig
 from .data import Region
 from .formatting import NumberFormat
 from .model import Cube, Totals, Tree, change_pct, gap_to_target, period_a_year_before
+from .targets import Rates, projected_period
 from .urls import relative_url
 
 CHILD_LEVEL = {"nasional": "provinsi", "provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa"}
@@ -36,7 +37,9 @@ class Site:
     charts: dict[str, ChartTemplate]
     illustrative: np.ndarray           # [region]: some figure comes from an illustrative source
     period_index: dict[str, int]
+    group_masks: dict = None           # segment group → boolean mask over cube.segments
     news: object = None                # news.News, when the site has articles
+    rates: Rates | None = None         # premiums, from rates.yaml (no cost is shown without it)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,45 @@ def headline_figures(site: Site, r: int) -> dict | None:
     now["covered_change_pct"] = change_pct(now["covered"], before["covered"]) if before else None
     both_rates = before and now["rate"] is not None and before["rate"] is not None
     now["rate_change_points"] = now["rate"] - before["rate"] if both_rates else None
+    target = float(site.config.target.coverage_pct)
+    now["projection"], now["projected_period"] = projected_period(
+        now["rate"], before["rate"] if before else None, target, now["period"])
+    now["target_year"] = site.config.target.year
+    now["uncovered"] = now["eligible"] - now["covered"] if now["eligible"] is not None else None
+    now["yearly_cost"] = site.rates.yearly_cost(now["uncovered"]) if site.rates and now["uncovered"] else None
     return now
+
+
+def group_changes(site: Site, r: int) -> list[dict]:
+    """Workers covered per segment group now and a year earlier, with the change in percent
+    (the published figures compare December with December: both are given where they exist)."""
+    cube = site.cube
+    latest = len(cube.periods) - 1
+    rows = []
+    for group, mask in site.group_masks.items():
+        row = {"group": group}
+        for key, (later, earlier) in (("last_12_months", (latest, site.period_index.get(
+                period_a_year_before(cube.periods[latest]), -1) if latest >= 0 else -1)),
+                                      ("calendar_year", last_december_pair(site))):
+            if earlier < 0 or later < 0 or not (cube.reported[r, later, mask].any() and cube.reported[r, earlier, mask].any()):
+                continue
+            now, before = int(cube.covered[r, later, mask].sum()), int(cube.covered[r, earlier, mask].sum())
+            row[key] = {"from": cube.periods[earlier], "to": cube.periods[later], "before": before, "now": now,
+                        "change_pct": change_pct(now, before)}
+        if len(row) > 1:
+            rows.append(row)
+    return rows
+
+
+def last_december_pair(site: Site) -> tuple[int, int]:
+    """(index of the last December with a December a year before it, index of that one), or (-1, -1)."""
+    for p in range(len(site.cube.periods) - 1, -1, -1):
+        year, month = site.cube.periods[p].split("-")
+        if month == "12":
+            before = site.period_index.get(f"{int(year) - 1:04d}-12", -1)
+            if before >= 0:
+                return p, before
+    return -1, -1
 
 
 def segment_rows(site: Site, r: int) -> list[dict]:

@@ -7,7 +7,7 @@ import math
 from .data import GROUPS
 from .formatting import month_label
 from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, child_rows, comparison_rows,
-                    display_name, headline_figures, level_name, segment_rows, sibling_links)
+                    display_name, group_changes, headline_figures, level_name, segment_rows, sibling_links)
 from .news import ON_REGION_PAGE, news_item
 from .opendata import DOWNLOADS, region_csv_path, region_json_path
 from .urls import relative_url
@@ -39,6 +39,8 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
         "segments": segment_rows(site, r),
         "children": children,
         "children_level_name": level_name(CHILD_LEVEL[region.level], _) if children else "",
+        "gap_ranking": gap_ranking(site, children),
+        "group_changes": [{**row, "name": group_names(_)[row["group"]]} for row in group_changes(site, r)],
         "siblings": sibling_links(site, r, _) if region.level == "desa" else [],
         "comparison": comparison,
         "charts": charts,
@@ -52,6 +54,14 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
     }
     templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
     return Page(site.paths[r] + "index.html", templates, context)
+
+
+def gap_ranking(site: Site, children: list[dict], shown: int = 10) -> list[dict]:
+    """The children furthest from the target in people (not in percent: a large village at 80%
+    can need more enrolments than a small one at 40%)."""
+    ranked = sorted((c for c in children if c.get("gap")), key=lambda c: (-c["gap"], c["region"].name))[:shown]
+    rates = site.rates
+    return [{**c, "cost": rates.yearly_cost(c["eligible"] - c["covered"]) if rates else None} for c in ranked]
 
 
 def region_news(site: Site, r: int, _) -> list[dict]:
