@@ -6,13 +6,15 @@ from sitegen.cli import main
 from sitegen.config import SITE_KEYS
 from sitegen.coverage import COLUMNS
 from sitegen.data import REGION_COLUMNS, SEGMENT_KEYS, SOURCE_KEYS
+from sitegen.opendata import CSV_COLUMNS
+from sitegen.targets import RATES_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_data_contract_documents_every_column_and_key():
     text = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
-    for name in (*COLUMNS, *REGION_COLUMNS, *SEGMENT_KEYS, *SOURCE_KEYS, *SITE_KEYS):
+    for name in (*COLUMNS, *REGION_COLUMNS, *SEGMENT_KEYS, *SOURCE_KEYS, *SITE_KEYS, *RATES_KEYS):
         assert f"`{name}`" in text, f"docs/data.md does not document {name}"
 
 
@@ -30,3 +32,15 @@ def test_readme_links_the_data_contract_and_screenshot():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert "docs/data.md" in text
     assert (REPO / "docs" / "screenshot-desa.png").is_file()
+
+
+def test_api_doc_names_every_field_of_the_schemas():
+    import json
+
+    text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in ("wilayah.schema.json", "index.schema.json"):
+        schema = json.loads((REPO / "docs" / "api" / name).read_text(encoding="utf-8"))
+        fields = set(schema["properties"]) | {f for d in schema.get("$defs", {}).values() for f in d["properties"]}
+        for field in fields:
+            assert field in text, f"docs/api.md does not mention {field} ({name})"
+    assert ",".join(CSV_COLUMNS) in text
