@@ -38,6 +38,7 @@ from .urls import region_path, relative_url
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
 from .targets import Rates, load_rates
+from .maps import load_boundaries
 from .incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
 from .writer import SiteWriter, marker_build_id
@@ -74,6 +75,7 @@ class Inputs:
     articles: list[Article]
     paths: tuple[str, ...]       # each region's site-relative folder, in the order of `regions`
     rates: Rates | None = None   # premiums from rates.yaml, when the site has one
+    boundaries: dict = None      # region code → GeoJSON geometry, from data/boundaries/
 
 
 @dataclass
@@ -109,7 +111,9 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
         folders = set(paths)
         check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)
     problems.raise_if_any()
-    return Inputs(config, regions, segments, sources, facts, articles, paths, rates)
+    boundaries = load_boundaries(options.data, {r.code for r in regions}, problems) if regions else {}
+    problems.raise_if_any()
+    return Inputs(config, regions, segments, sources, facts, articles, paths, rates, boundaries)
 
 
 def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) -> tuple[str, ...]:
@@ -136,7 +140,7 @@ def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> 
         paths=inputs.paths or tuple(region_path(r, i == tree.root) for i, r in enumerate(tree.regions)),
         charts=charts, illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
         period_index={p: i for i, p in enumerate(cube.periods)}, group_masks=group_masks,
-        news=news, rates=inputs.rates,
+        news=news, rates=inputs.rates, boundaries=inputs.boundaries or {},
     )
 
 

@@ -80,9 +80,20 @@ def chart_specs(labels: ChartLabels, target_pct: float) -> dict[str, dict]:
                  alt.Tooltip("rate:Q", title=labels.rate, format=",.1f")],
     ).properties(width="container", height=220)
 
+    choropleth = alt.Chart(inline()).mark_geoshape(stroke="#ffffff", strokeWidth=0.7).encode(
+        color=alt.when("datum.properties.rate == null").then(alt.value("#d9d9d9")).otherwise(
+            alt.Color("properties.rate:Q", title=labels.rate, scale=alt.Scale(domain=[0, 100], scheme="blues"),
+                      legend=alt.Legend(orient="bottom", format=",.0f"))),
+        tooltip=[alt.Tooltip("properties.name:N", title=labels.region),
+                 alt.Tooltip("properties.rate:Q", title=labels.rate, format=",.1f")],
+        href="properties.url:N",
+    ).project(type="mercator").properties(width="container", height=340)
+
     fit_width = alt.AutoSizeParams(type="fit-x", contains="padding")
-    return {kind: chart.properties(autosize=fit_width).to_dict() for kind, chart in
-            {"ranking": ranking, "comparison": comparison, "trend": trend}.items()}
+    specs = {kind: chart.properties(autosize=fit_width).to_dict() for kind, chart in
+             {"ranking": ranking, "comparison": comparison, "trend": trend}.items()}
+    specs["map"] = choropleth.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding")).to_dict()
+    return specs
 
 
 def split_spec(spec: dict) -> ChartTemplate:

@@ -68,6 +68,7 @@ def global_digest(data: Path, content: Path, templates: Path, assets: Path, sett
         digest.update((data / name).read_bytes())
     rates = data / "rates.yaml"  # optional
     digest.update(rates.read_bytes() if rates.exists() else b"<no rates>")
+    hash_tree(digest, data / "boundaries")
     return digest.hexdigest()
 
 

@@ -40,6 +40,7 @@ class Site:
     group_masks: dict = None           # segment group → boolean mask over cube.segments
     news: object = None                # news.News, when the site has articles
     rates: Rates | None = None         # premiums, from rates.yaml (no cost is shown without it)
+    boundaries: dict = None            # region code → GeoJSON geometry (maps need data/boundaries/)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Chart:
     spec: str
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
+    missing: tuple[str, ...] = ()      # on a map: the regions without a polygon, listed beside it
 
 
 @dataclass(frozen=True)

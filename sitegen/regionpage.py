@@ -10,6 +10,7 @@ from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, child_row
                     display_name, group_changes, headline_figures, level_name, segment_rows, sibling_links)
 from .news import ON_REGION_PAGE, news_item
 from .opendata import DOWNLOADS, region_csv_path, region_json_path
+from .maps import map_features
 from .urls import relative_url
 
 
@@ -24,6 +25,7 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
     children = child_rows(site, r, _) if site.tree.children[r] else []
     comparison = comparison_rows(site, r, _) if r != site.tree.root else []
     charts = [chart for chart in (
+        map_chart(site, region.level, children, texts) if children and site.boundaries else None,
         comparison_chart(site, comparison, texts) if comparison else None,
         ranking_chart(site, region.level, children, texts) if children else None,
         trend_chart(site, r, texts),
@@ -93,6 +95,27 @@ def ranking_chart(site: Site, level: str, children: list[dict], texts: Texts) ->
         summary=summary, spec=site.charts["ranking"].fill(rows),
         columns=(level_name(child_level, _), _("Cakupan")),
         rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
+    )
+
+
+def map_chart(site: Site, level: str, children: list[dict], texts: Texts) -> Chart | None:
+    _, fmt = texts._, texts.numbers
+    features, missing = map_features(site.boundaries, children)
+    if not features:
+        return None
+    child_level = level_name(CHILD_LEVEL[level], _)
+    known = [c for c in children if c.get("rate") is not None]
+    summary = _("Peta cakupan per %(level)s: makin gelap, makin tinggi cakupannya.") % {"level": child_level.lower()}
+    if known:
+        summary += " " + _("Tertinggi %(best)s (%(best_rate)s), terendah %(worst)s (%(worst_rate)s).") % {
+            "best": known[0]["name"], "best_rate": fmt.percent(known[0]["rate"]),
+            "worst": known[-1]["name"], "worst_rate": fmt.percent(known[-1]["rate"])}
+    return Chart(
+        id="chart-map", kind="map", title=_("Peta cakupan per %(level)s") % {"level": child_level.lower()},
+        summary=summary, spec=site.charts["map"].fill(features),
+        columns=(child_level, _("Cakupan")),
+        rows=tuple((c["name"], fmt.percent(c.get("rate"))) for c in sorted(children, key=lambda c: c["name"])),
+        missing=tuple(missing),
     )
 
 

@@ -80,6 +80,23 @@ def test_charts_draw_without_errors_or_foreign_requests(browser, server, bundled
     page.close()
 
 
+def test_map_areas_are_drawn_and_open_their_page(browser, server, bundled_site):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server)
+    chart = page.locator("#chart-map")
+    chart.scroll_into_view_if_needed()
+    chart.locator("svg").first.wait_for(state="attached", timeout=15000)
+    areas = chart.locator("svg path[aria-roledescription='geoshape']")
+    assert areas.count() == len(list((bundled_site / "kecamatan").iterdir())) == 12
+    areas.first.click()
+    page.wait_for_url("**/jamsostek/kecamatan/**", timeout=10000)
+    assert page.locator("h1").inner_text().startswith("Kecamatan")
+    assert not errors, errors
+    page.close()
+
+
 @pytest.mark.parametrize("path", ["berita/", "berita/optimalisasi-jaminan-sosial-ekosistem-desa/"])
 def test_news_pages_render_without_errors(browser, server, path):
     page = browser.new_page(viewport={"width": 360, "height": 740})

@@ -9,7 +9,6 @@ import json
 import zipfile
 from collections import defaultdict
 from fractions import Fraction
-from pathlib import Path
 
 import jsonschema
 import pytest

@@ -35,7 +35,8 @@
         actions: false,
         renderer: "svg",
         formatLocale: locale.number,
-        timeFormatLocale: locale.time
+        timeFormatLocale: locale.time,
+        loader: { target: "_self" }  // loader options: map areas open their page in this tab
       });
     }).then(function () {
       target.setAttribute("data-drawn", "true");
