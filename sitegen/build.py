@@ -6,6 +6,7 @@ build with bad input writes nothing and leaves the previous site untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gettext
 import hashlib
@@ -29,7 +30,8 @@ from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .bulk import download_page_context, prepare_bulk_files
-from .opendata import API, DOWNLOADS, METHODOLOGY, index_json, region_files
+from .opendata import API, CHANGES, DOWNLOADS, METHODOLOGY, index_json, region_files
+from .changelog import SHOWN, Changelog, compare, load_previous
 from .regionpage import group_names
 from .news import check_links, check_published_links, select_news, write_news_pages
 from .cache import remember
@@ -63,6 +65,7 @@ class BuildOptions:
     now: dt.datetime | None = None  # what counts as "future" (default: the current time)
     jobs: int | None = None  # worker processes for pages; None = one per available core
     full: bool = False       # ignore the previous build: render everything, replace the folder
+    previous: Path | None = None  # the published site (or its api/v1/index.json) to list data changes against
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ class BuildPlan:
 
 
 def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
-               previous: BuildRecord | None) -> BuildPlan:
+               previous: BuildRecord | None, change_keys: np.ndarray | None = None) -> BuildPlan:
     if options.cache_dir is None:  # no record to compare with or to keep: render everything
         return BuildPlan("", None, list(range(len(site.paths))), None)
     settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict,
@@ -174,7 +177,7 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
                                site.cube.periods)
     if previous is not None and previous.global_digest != global_hex:
         previous = None
-    pages = page_inputs(site, global_hex, texts.numbers, previous.pages if previous else None)
+    pages = page_inputs(site, global_hex, texts.numbers, previous.pages if previous else None, change_keys)
     if previous is None or previous.pages.digests.shape != pages.digests.shape:
         return BuildPlan(global_hex, pages, list(range(len(site.paths))), None)
     changed = np.flatnonzero((pages.digests != previous.pages.digests).any(axis=1)).tolist()
@@ -213,8 +216,10 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir),
                        options)
     check_published_links(site.news, site.paths, problems)
+    changelog = compare(load_previous(options.previous, problems) if options.previous else None, site, inputs.facts)
     problems.raise_if_any()
-    plan = plan_build(options, inputs, site, texts, previous)
+    site = dataclasses.replace(site, changes=changelog.by_region())
+    plan = plan_build(options, inputs, site, texts, previous, changelog.region_keys(len(site.paths)))
     writer = SiteWriter(options.out, plan.previous_files)
     try:
         assets = write_assets(writer, options.assets, bundle.result())
@@ -228,13 +233,14 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
             # Same global digest (code, templates, news, regions, settings): news pages, the sitemap
             # and the other site files are what the previous build wrote.
             writer.keep(f for f in plan.previous_files
-                        if f not in writer.produced and not f.startswith((API, DOWNLOADS)))
+                        if f not in writer.produced and not f.startswith((API, DOWNLOADS, CHANGES)))
         else:
             news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
                                           renderer, writer, site.config.base_url)
-            write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS, METHODOLOGY])
+            write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS, METHODOLOGY, CHANGES])
             write_methodology(site, renderer, writer, _)
         writer.write(API + "index.json", index_json(site))
+        write_changes_page(site, changelog, renderer, writer, _)
         if writer.update and previous.downloads == downloads_key:
             writer.keep(f for f in plan.previous_files if f.startswith(DOWNLOADS))
         else:
@@ -341,3 +347,19 @@ def write_methodology(site: Site, renderer: Renderer, writer: SiteWriter, _) -> 
     writer.write(METHODOLOGY + "index.html", renderer.render("methodology.html", {
         "title": _("Metodologi"), "base": relative_url(METHODOLOGY, ""), "segments": site.cube.segments,
         "group_names": group_names(_), "target_year": site.config.target.year, "sources": list(site.cube.sources)}))
+
+
+def write_changes_page(site: Site, log: Changelog, renderer: Renderer, writer: SiteWriter, _) -> None:
+    rows = [change_row(site, c, CHANGES) for c in log.changes[:SHOWN]]
+    writer.write(CHANGES + "index.html", renderer.render("changes.html", {
+        "title": _("Perubahan data"), "base": relative_url(CHANGES, ""), "log": log, "rows": rows,
+        "count": len(log.changes), "regions_changed": len(site.changes),
+        "illustrative": bool(site.illustrative.any())}))
+
+
+def change_row(site: Site, change, from_dir: str) -> dict:
+    region = site.tree.regions[change.region]
+    segment = next((s for s in site.cube.segments if s.id == change.segment), None)
+    return {"name": display_name(region, lambda text: text), "code": region.code,
+            "url": relative_url(from_dir, site.paths[change.region]),
+            "segment": segment, "period": change.period, "before": change.before, "after": change.after}

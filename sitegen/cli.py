@@ -66,7 +66,10 @@ def main():
 @click.option("--future", is_flag=True, help="Also publish articles dated in the future.")
 @click.option("--full", is_flag=True, help="Render every page and replace the whole output folder, "
               "instead of updating only what changed since the last build.")
-def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs, drafts, future, full):
+@click.option("--previous", type=click.Path(path_type=Path, exists=True), default=None, metavar="PATH",
+              help="The published site's folder (or its api/v1/index.json): list what changed in the data since.")
+def build_command(data, content, templates, assets, base_url, strict, cache_dir, out, jobs, drafts, future, full,
+                  previous):
     """Validate the inputs and write the static site to --out.
 
     The previous site stays untouched unless the whole build succeeds.
@@ -75,7 +78,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
                            base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs, full=full,
-                           drafts=drafts, future=future)
+                           drafts=drafts, future=future, previous=previous)
     result = run(build, options)
     if result.held_back:
         click.echo(f"sitegen: held back {result.held_back} article(s): drafts or dated in the future "

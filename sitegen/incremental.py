@@ -82,7 +82,8 @@ def downloads_digest(data: Path, coverage_digest: str) -> str:
     return digest.hexdigest()
 
 
-def page_inputs(site: Site, global_hex: str, numbers, previous: PageInputs | None = None) -> PageInputs:
+def page_inputs(site: Site, global_hex: str, numbers, previous: PageInputs | None = None,
+                extra: np.ndarray | None = None) -> PageInputs:
     """The digest of every region page's inputs, from the figures that page shows.
 
     Rates of other regions enter as the page shows them (the formatted percent and the
@@ -110,7 +111,8 @@ def page_inputs(site: Site, global_hex: str, numbers, previous: PageInputs | Non
 
     with np.errstate(over="ignore"):
         own = sum((fold(as_words(a.view(np.uint64) if a.dtype == np.int64 else a))
-                   for a in (cube.covered, cube.eligible, cube.reported, cube.eligible_unknown, cube.uses_source)),
+                   for a in (cube.covered, cube.eligible, cube.reported, cube.eligible_unknown, cube.uses_source,
+                             extra if extra is not None else np.zeros(regions, dtype=np.uint64))),
                   start=np.zeros((regions, 2), dtype=np.uint64))
         counts = np.stack([site.headline.covered[:, latest], site.headline.eligible[:, latest],
                            site.headline.reported[:, latest], site.headline.eligible_unknown[:, latest]],

@@ -22,6 +22,7 @@ from .pages import Site, headline_figures
 API = "api/v1/"
 DOWNLOADS = "unduh/"
 METHODOLOGY = "metodologi/"
+CHANGES = "perubahan/"
 VERSION = 1
 BOM = "\ufeff"
 CSV_COLUMNS = ("period", "region_code", "region_name", "segment", "covered", "eligible")  # per region

@@ -41,6 +41,7 @@ class Site:
     news: object = None                # news.News, when the site has articles
     rates: Rates | None = None         # premiums, from rates.yaml (no cost is shown without it)
     boundaries: dict = None            # region code → GeoJSON geometry (maps need data/boundaries/)
+    changes: dict = None               # region → its data changes since --previous
 
 
 @dataclass(frozen=True)

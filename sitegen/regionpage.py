@@ -42,6 +42,7 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
         "children": children,
         "children_level_name": level_name(CHILD_LEVEL[region.level], _) if children else "",
         "gap_ranking": gap_ranking(site, children),
+        "changes": own_changes(site, r),
         "group_changes": [{**row, "name": group_names(_)[row["group"]]} for row in group_changes(site, r)],
         "siblings": sibling_links(site, r, _) if region.level == "desa" else [],
         "comparison": comparison,
@@ -56,6 +57,13 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
     }
     templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
     return Page(site.paths[r] + "index.html", templates, context)
+
+
+def own_changes(site: Site, r: int, shown: int = 20) -> list[dict]:
+    """The region's own figures that changed since the published data (--previous)."""
+    from .build import change_row  # the changes page and region pages show the same rows
+
+    return [change_row(site, c, site.paths[r]) for c in (site.changes or {}).get(r, [])[:shown]]
 
 
 def gap_ranking(site: Site, children: list[dict], shown: int = 10) -> list[dict]:

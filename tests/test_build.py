@@ -34,7 +34,7 @@ def test_bundled_site_has_a_page_per_region(bundled_site):
     for name in ("404.html", "sitemap.xml", "robots.txt", MARKER):
         assert (bundled_site / name).is_file()
     news_pages = len(list((bundled_site / "berita").rglob("index.html")))
-    other_pages = ["unduh/", "metodologi/"]
+    other_pages = ["unduh/", "metodologi/", "perubahan/"]
     assert all((bundled_site / page / "index.html").is_file() for page in other_pages)
     assert (bundled_site / "sitemap.xml").read_text().count("<loc>") == 170 + news_pages + len(other_pages)
 
