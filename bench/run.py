@@ -224,37 +224,46 @@ NOTES = """
 
 - **Load**: `coverage.csv` is parsed by polars as text and checked with vectorised expressions
   (regions, segments, sources and months looked up through polars' Enum casts; duplicates and
-  segments reported at two levels found by counting dense cell keys with numpy). Every error
-  still names `file:line`; files whose line numbers polars could get wrong (quoted fields,
-  ragged or blank lines, bad bytes) are read row by row with `csv` instead.
-- **Model**: one numpy cube, region × month × segment, rolled up level by level (children of a
-  parent are consecutive, so each level is one `reduceat`).
+  segments reported at two levels found by counting dense cell keys with numpy, the two checks
+  side by side). Every error still names `file:line`; files whose line numbers polars could get
+  wrong (quoted fields, ragged or blank lines, bad bytes) are read row by row with `csv` instead.
+  polars itself is imported in the background and only used when some rows need parsing.
+- **Model**: one numpy cube, region × month × segment (32-bit when the totals fit), rolled up level
+  by level with `reduceat`; the villages, nine tenths of the cube, are summed in place because
+  siblings sit next to each other.
 - **Caches** (in `.sitegen-cache/`, keyed by content and by sitegen's code): `coverage.csv` is cut
-  into ~2 MB pieces of whole lines and each piece's checked columns are stored by its SHA-256, so
-  a rebuild re-parses only the pieces an edit touched; checked regions and page folders are stored
-  by the content of `regions.csv`. The checks that span rows (duplicates, a segment at two levels)
-  always run over every row.
-- **Charts**: each chart kind is built with Altair once per build (and cached on disk by Altair's
-  version); each page fills in its rows as JSON. The Vega bundle from vl-convert is built once per
-  vl-convert version and cached.
-- **Pages**: forked worker processes (one per core) render chunks of 1,000 regions with compiled
-  Jinja templates and write straight into the staging folder; constant translations are resolved
-  when a template is loaded, and data tables are built in Python.
+  into ~2 MB pieces of whole lines, hashed on both cores, and each piece's checked columns are
+  stored by its SHA-256 as one small `.npy` matrix, so a rebuild parses only the pieces an edit
+  touched (all of them in one polars call); checked regions and page folders are stored by the
+  content of `regions.csv`.
+- **Charts**: each chart kind (ranking, comparison, trend, map) is built with Altair once per build
+  (and cached on disk by Altair's version); each page fills in its rows as JSON. The Vega bundle from
+  vl-convert is built once per vl-convert version and cached.
+- **Pages and open data**: forked worker processes (one per core) render chunks of 1,000 regions with
+  compiled Jinja templates and write each region's page, JSON and CSV straight into the staging
+  folder. `api/v1/index.json` is joined as text. The download folder is made in a background thread
+  while pages render: `data.zip` is assembled from separately deflated, cached pieces of
+  `coverage.csv` (as pigz does), so an edit recompresses only the pieces it touched, and when the
+  data and code are unchanged an update keeps the folder as it is.
 - **Output**: a full build writes a new tree and swaps it in atomically (`renameat2`); the replaced
   tree is deleted in the background. Over its own previous output, a build compares each page's
   input digest (figures it shows, plus a global digest of code, templates, assets, YAML, regions,
-  news and options) with the last build's record, renders only pages whose inputs changed, writes
-  only files whose bytes changed (atomic renames, with a journal that forces a full build if
-  interrupted), and its output is byte-identical to a clean build (checked above and in the tests).
+  rates, boundaries, news and options) with the last build's record, renders only pages whose
+  inputs changed, writes only files whose bytes changed (sizes compared first; atomic renames, with
+  a journal that forces a full build if interrupted), and its output is byte-identical to a clean
+  build (checked above and in the tests).
 
 ## What is left
 
-- The one-village rebuild is above its 2 s budget. What remains is fixed cost before any page is
-  rendered: Python start-up and imports (≈0.35 s), reading and hashing the 290 MB CSV (≈0.35 s),
-  loading the cached pieces and the checks across all rows (≈0.6 s), the cube (≈0.6 s, mostly
-  allocating it) and page digests; the 12 monthly pieces that hold the village are parsed again.
-  The next steps: keep the previous cube and update only the changed cells and their ancestors,
-  and store the cached pieces in one memory-mapped file.
+- A national build now writes three files per region (the page, its JSON and its CSV), about
+  275,000 files against Hugo's 91,600, plus a 290 MB copy of the data and its zip. On this disk a
+  small file costs 30-400 µs to create, so pages per second, counted over HTML pages only, are
+  below Hugo's. Rendering itself is ~0.4 ms per village page and its context ~0.2 ms.
+- The one-village rebuild is above its 2 s budget: besides the fixed cost of loading and checking
+  five million rows (≈0.9 s) and the cube (≈0.4 s), it now rewrites the 290 MB `cakupan.csv`, the
+  zip and the 20 MB `index.json`. Next: keep the previous cube and update the changed cells; link
+  rather than copy `cakupan.csv` when the input is published as it is; split `index.json` by
+  province.
 """
 
 
