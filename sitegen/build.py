@@ -39,7 +39,7 @@ from .pages import Site, Texts, display_name
 from .urls import region_path, relative_url
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
-from .targets import Rates, load_rates
+from .targets import Rates, load_budgets, load_rates
 from .maps import load_boundaries
 from .incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
@@ -152,6 +152,7 @@ def check(options: BuildOptions) -> BuildResult:
     problems = Problems(strict=options.strict)
     site = build_model(load_inputs(options, problems), charts={}, options=options)
     check_published_links(site.news, site.paths, problems)
+    load_budgets(options.data, site.tree, problems)
     problems.raise_if_any()
     return BuildResult(warnings=problems.warnings, held_back=site.news.held_back,
                        seconds=time.perf_counter() - started)
@@ -218,7 +219,9 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     check_published_links(site.news, site.paths, problems)
     changelog = compare(load_previous(options.previous, problems) if options.previous else None, site, inputs.facts)
     problems.raise_if_any()
-    site = dataclasses.replace(site, changes=changelog.by_region())
+    budgets = load_budgets(options.data, site.tree, problems)
+    problems.raise_if_any()
+    site = dataclasses.replace(site, changes=changelog.by_region(), budgets=budgets)
     plan = plan_build(options, inputs, site, texts, previous, changelog.region_keys(len(site.paths)))
     writer = SiteWriter(options.out, plan.previous_files)
     try:

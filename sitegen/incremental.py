@@ -66,8 +66,9 @@ def global_digest(data: Path, content: Path, templates: Path, assets: Path, sett
     hash_tree(digest, assets)
     for name in ("site.yaml", "segments.yaml", "sources.yaml", "regions.csv"):
         digest.update((data / name).read_bytes())
-    rates = data / "rates.yaml"  # optional
-    digest.update(rates.read_bytes() if rates.exists() else b"<no rates>")
+    for optional in ("rates.yaml", "budgets.csv"):
+        path = data / optional
+        digest.update(path.read_bytes() if path.exists() else f"<no {optional}>".encode())
     hash_tree(digest, data / "boundaries")
     return digest.hexdigest()
 

@@ -108,6 +108,9 @@ def target_figures(site: Site, r: int) -> dict | None:
         "uncovered": figures["uncovered"],
         "yearly_cost_rp": figures["yearly_cost"],
         "monthly_premium_rp": site.rates.monthly_premium if site.rates else None,
+        "add_year": figures["add"]["year"] if figures["add"] else None,
+        "add_amount_rp": figures["add"]["amount"] if figures["add"] else None,
+        "add_share_pct": round(figures["add"]["share_pct"], 2) if figures["add"] else None,
     }
 
 

@@ -17,7 +17,7 @@ from .config import SiteConfig
 from .data import Region
 from .formatting import NumberFormat
 from .model import Cube, Totals, Tree, change_pct, gap_to_target, period_a_year_before
-from .targets import Rates, projected_period
+from .targets import Budgets, Rates, projected_period
 from .urls import relative_url
 
 CHILD_LEVEL = {"nasional": "provinsi", "provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa"}
@@ -42,6 +42,7 @@ class Site:
     rates: Rates | None = None         # premiums, from rates.yaml (no cost is shown without it)
     boundaries: dict = None            # region code → GeoJSON geometry (maps need data/boundaries/)
     changes: dict = None               # region → its data changes since --previous
+    budgets: Budgets | None = None     # each village's ADD, from budgets.csv
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ def headline_figures(site: Site, r: int) -> dict | None:
     now["target_year"] = site.config.target.year
     now["uncovered"] = now["eligible"] - now["covered"] if now["eligible"] is not None else None
     now["yearly_cost"] = site.rates.yearly_cost(now["uncovered"]) if site.rates and now["uncovered"] else None
+    share = site.budgets.share_pct(r, now["yearly_cost"]) if site.budgets else None
+    now["add"] = {"year": site.budgets.year, "amount": int(site.budgets.amount[r]), "share_pct": share} \
+        if share is not None else None
     return now
 
 

@@ -7,14 +7,14 @@ from sitegen.config import SITE_KEYS
 from sitegen.coverage import COLUMNS
 from sitegen.data import REGION_COLUMNS, SEGMENT_KEYS, SOURCE_KEYS
 from sitegen.opendata import CSV_COLUMNS
-from sitegen.targets import RATES_KEYS
+from sitegen.targets import BUDGET_COLUMNS, RATES_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_data_contract_documents_every_column_and_key():
     text = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
-    for name in (*COLUMNS, *REGION_COLUMNS, *SEGMENT_KEYS, *SOURCE_KEYS, *SITE_KEYS, *RATES_KEYS):
+    for name in (*COLUMNS, *REGION_COLUMNS, *SEGMENT_KEYS, *SOURCE_KEYS, *SITE_KEYS, *RATES_KEYS, *BUDGET_COLUMNS):
         assert f"`{name}`" in text, f"docs/data.md does not document {name}"
 
 

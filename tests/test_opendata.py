@@ -210,3 +210,50 @@ def test_without_rates_pages_show_no_cost(make_site, run_cli):
     assert "per tahun" not in page
     record = json.loads((root / "_site" / "api" / "v1" / "wilayah" / "63.10.json").read_text(encoding="utf-8"))
     assert record["target"]["yearly_cost_rp"] is None
+
+
+RATES_YAML = """\
+declared_monthly_income: 1000000
+jkk: {rate_pct: 1.0, minimum_monthly: 10000}
+jkm: {monthly: 6800}
+source: {title: PP 44/2015, url: https://peraturan.go.id/}
+"""
+
+
+def test_budgets_give_the_cost_as_a_share_of_the_village_fund(make_site, run_cli):
+    root = make_site({"data/rates.yaml": RATES_YAML, "data/budgets.csv": (
+        "year,region_code,add_amount\n"
+        "2024,63.10.01.2005,500000000\n"
+        "2025,63.10.01.2005,604800000\n"
+        "2025,63.10.01.1007,302400000\n")})
+    assert run_cli("build").exit_code == 0
+    api = root / "_site" / "api" / "v1" / "wilayah"
+    village = json.loads((api / "63.10.01.2005.json").read_text(encoding="utf-8"))["target"]
+    # Segumbang, April 2025: 9 of 12 officials and 20 of 40 vulnerable workers covered → 23 unprotected
+    assert village["uncovered"] == 23 and village["yearly_cost_rp"] == 23 * 16_800 * 12 == 4_636_800
+    assert (village["add_year"], village["add_amount_rp"]) == (2025, 604_800_000)
+    assert village["add_share_pct"] == round(4_636_800 * 100 / 604_800_000, 2)
+    page = (root / "_site" / "desa" / "63-10-01-2005-segumbang" / "index.html").read_text(encoding="utf-8")
+    assert "dari Alokasi Dana Desa 2025 (Rp604.800.000)" in page
+    kecamatan = json.loads((api / "63.10.01.json").read_text(encoding="utf-8"))["target"]
+    assert kecamatan["add_amount_rp"] == 907_200_000  # both villages of Batu Licin have an amount
+    regency = json.loads((api / "63.10.json").read_text(encoding="utf-8"))["target"]
+    assert regency["add_share_pct"] is None  # Kota Pagatan has none: no share for the regency
+
+
+def test_budget_errors_name_the_line(make_site, run_cli):
+    root = make_site({"data/budgets.csv": (
+        "year,region_code,add_amount\n"
+        "25,63.10.01.2005,1\n"
+        "2025,63.10.01,1\n"
+        "2025,63.10.01.2005,1.5\n"
+        "2025,63.10.01.2005,10\n"
+        "2025,63.10.01.2005,11\n")})
+    result = run_cli("build")
+    assert result.exit_code == 1
+    for expected in ('data/budgets.csv:2: year "25" is not a year',
+                     "data/budgets.csv:3: region_code 63.10.01 is a kecamatan",
+                     'data/budgets.csv:4: add_amount "1.5" is not a whole number',
+                     "data/budgets.csv:6: year 2025 of 63.10.01.2005 is given twice (first on line 5)"):
+        assert expected in result.output, result.output
+    assert not (root / "_site").exists()
