@@ -85,17 +85,20 @@ def load_previous(path: Path, problems: Problems) -> Previous | None:
     return Previous(str(path), None, names, latest)
 
 
-def read_rows(path: Path, problems: Problems) -> dict:
-    rows = {}
-    for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))):
-        try:
-            eligible = row["eligible"].strip()
-            rows[(row["period"].strip(), row["region_code"].strip(), row["segment"].strip())] = (
-                int(row["covered"]), int(eligible) if eligible else None)
-        except (KeyError, ValueError):
-            problems.error(path, None, "is not a coverage download published by sitegen")
-            return {}
-    return rows
+def read_rows(path: Path, problems: Problems) -> dict | None:
+    """The published coverage rows as columns (a national file has five million of them)."""
+    import polars as pl
+
+    strip = pl.col("period", "region_code", "segment").str.strip_chars().cast(pl.Categorical)
+    try:  # streamed in batches, with the text columns as categories: a national file needs ~1 GB less
+        frame = pl.scan_csv(path, infer_schema=False).select(
+            strip, pl.col("covered").str.strip_chars().cast(pl.Int64),
+            pl.col("eligible").str.strip_chars().replace("", None).cast(pl.Int64).fill_null(-1),
+        ).collect(engine="streaming")
+    except (pl.exceptions.PolarsError, ValueError):
+        problems.error(path, None, "is not a coverage download published by sitegen")
+        return None
+    return {name: frame.get_column(name) for name in frame.columns}
 
 
 def read_regions(path: Path, problems: Problems) -> dict:
@@ -117,17 +120,7 @@ def compare(previous: Previous | None, site, facts) -> Changelog:
         log.added_regions = sorted(codes - set(previous.regions))
         log.removed_regions = sorted((c, n) for c, n in previous.regions.items() if c not in codes)
     if previous.rows is not None:
-        now = current_rows(site, facts)
-        old_periods = {key[0] for key in previous.rows}
-        new_periods = {key[0] for key in now}
-        log.new_periods, log.gone_periods = sorted(new_periods - old_periods), sorted(old_periods - new_periods)
-        for key in sorted(set(now) | set(previous.rows)):
-            period, code, segment = key
-            if period not in old_periods or period not in new_periods or code not in tree.index:
-                continue  # a whole new or gone month is reported as such; a removed region too
-            before, after = previous.rows.get(key), now.get(key)
-            if before != after:
-                log.changes.append(Change(tree.index[code], segment, period, before, after))
+        compare_rows(previous.rows, site, facts, log)
     elif previous.latest is not None:
         p = len(cube.periods) - 1
         for r, region in enumerate(tree.regions):
@@ -144,12 +137,58 @@ def compare(previous: Previous | None, site, facts) -> Changelog:
     return log
 
 
-def current_rows(site, facts) -> dict:
-    """(period, region code, segment) → (covered, eligible) of this build's input rows."""
-    tree = site.tree
-    periods, segments = site.cube.periods, [s.id for s in site.cube.segments]
-    codes = [r.code for r in tree.regions]
-    eligible = np.where(facts.eligible < 0, -1, facts.eligible).tolist()
-    return {(periods[p], codes[r], segments[s]): (c, None if e < 0 else e)
-            for r, p, s, c, e in zip(facts.region.tolist(), facts.period.tolist(), facts.segment.tolist(),
-                                     facts.covered.tolist(), eligible)}
+def compare_rows(old: dict, site, facts, log: Changelog) -> None:
+    """Revised, added and removed rows, found by sorting cell keys rather than with dicts."""
+    import polars as pl
+
+    tree, cube = site.tree, site.cube
+    segment_ids = [s.id for s in cube.segments]
+    old_periods = sorted(set(old["period"].cast(pl.String).unique().to_list()))
+    log.new_periods = sorted(set(cube.periods) - set(old_periods))
+    log.gone_periods = sorted(set(old_periods) - set(cube.periods))
+    periods = sorted(set(old_periods) | set(cube.periods))
+
+    def index(column, labels):
+        return (column.cast(pl.String).cast(pl.Enum(labels), strict=False).to_physical().fill_null(-1)
+                .to_numpy().astype(np.int64))
+
+    o_region = index(old["region_code"], [r.code for r in tree.regions])
+    o_period, o_segment = index(old["period"], periods), index(old["segment"], segment_ids)
+    keep = (o_region >= 0) & (o_segment >= 0)  # rows of removed regions are reported as removed regions
+    n_periods, n_segments = len(periods), max(1, len(segment_ids))
+    position = np.array([periods.index(p) for p in cube.periods], dtype=np.int64)
+    old_key = ((o_region * n_periods + o_period) * n_segments + o_segment)[keep]
+    old_value = np.stack([old["covered"].to_numpy(), old["eligible"].to_numpy()], axis=1)[keep]
+    del o_region, o_period, o_segment, keep
+    old.clear()  # five million strings: let them go before sorting keys
+    new_key = (facts.region.astype(np.int64) * n_periods + position[facts.period]) * n_segments + facts.segment
+    new_value = np.stack([facts.covered.astype(np.int64), facts.eligible.astype(np.int64)], axis=1)
+    order = np.argsort(old_key, kind="stable")
+    old_key, old_value = old_key[order], old_value[order]
+    del order
+    # Each new cell's place among the old ones: one binary search instead of set operations.
+    at = np.minimum(np.searchsorted(old_key, new_key), max(0, len(old_key) - 1))
+    matched = (old_key[at] == new_key) if len(old_key) else np.zeros(len(new_key), dtype=bool)
+    in_new = np.flatnonzero(matched)
+    in_old = at[in_new]
+    common = new_key[in_new]
+    differs = (old_value[in_old] != new_value[in_new]).any(axis=1)
+    shared = set(old_periods) & set(cube.periods)
+    found = [(int(k), tuple(old_value[i]), tuple(new_value[j]))
+             for k, i, j in zip(common[differs], in_old[differs], in_new[differs])]
+    unmatched_old = np.ones(len(old_key), dtype=bool)
+    unmatched_old[in_old] = False
+    found += [(int(k), tuple(v), None) for k, v in zip(old_key[unmatched_old], old_value[unmatched_old])]
+    found += [(int(k), None, tuple(v)) for k, v in zip(new_key[~matched], new_value[~matched])]
+    for key, before, after in sorted(found):
+        cell, segment = divmod(key, n_segments)
+        region, period = divmod(cell, n_periods)
+        if periods[period] in shared:  # a whole new or gone month is reported as such
+            log.changes.append(Change(region, segment_ids[segment], periods[period], figures(before), figures(after)))
+
+
+def figures(pair) -> tuple[int, int | None] | None:
+    if pair is None:
+        return None
+    covered, eligible = (int(v) for v in pair)
+    return covered, None if eligible < 0 else eligible

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 from .config import URL_RE, warn_unknown_keys
 from .errors import Problems
 from .sources import LineDict, line_of, load_yaml
@@ -124,8 +126,8 @@ class Budgets:
     is the sum over its villages, and `complete` says whether every village below has one."""
 
     year: int
-    amount: "np.ndarray"       # [region] Rp
-    complete: "np.ndarray"     # [region] bool
+    amount: np.ndarray         # [region] Rp
+    complete: np.ndarray       # [region] bool
 
     def share_pct(self, r: int, cost: int | None) -> float | None:
         if cost is None or not self.complete[r] or self.amount[r] <= 0:
@@ -135,8 +137,6 @@ class Budgets:
 
 def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
     """`budgets.csv` (year, region_code, add_amount), when the site has one."""
-    import numpy as np
-
     from .data import LEVELS
     from .model import roll_up
     from .sources import csv_records, decode_utf8, read_bytes
