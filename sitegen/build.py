@@ -188,8 +188,8 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
-    # Making the Vega bundle on a cold cache takes ~1.5 s in vl-convert's own runtime: overlap it
-    # with loading the data. (It is done before worker processes fork: vl-convert is not fork-safe.)
+    # Making the Vega bundle on a cold cache takes ~1.5 s in vl-convert's own runtime (a child
+    # process): pages are rendered meanwhile, since its file name depends only on vl-convert's version.
     # The row parser (polars, ~0.15 s to import) is loaded alongside too, in case rows need parsing.
     with ThreadPoolExecutor(max_workers=2) as background:
         background.submit(importlib.import_module, "sitegen.rowcheck")
@@ -225,13 +225,14 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     plan = plan_build(options, inputs, site, texts, previous, changelog.region_keys(len(site.paths)))
     writer = SiteWriter(options.out, plan.previous_files)
     try:
-        assets = write_assets(writer, options.assets, bundle.result())
+        assets = write_assets(writer, options.assets)
         env.globals.update(site_globals(site, assets, locale))
         renderer = Renderer(env)
         rendering = set(plan.regions)
         writer.keep(path for r in range(len(site.paths)) if r not in rendering for path in region_files(site, r))
         job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
+        writer.write(assets["vega"], bundle.result().encode("utf-8"))  # ready by now, even on a cold cache
         if writer.update:
             # Same global digest (code, templates, news, regions, settings): news pages, the sitemap
             # and the other site files are what the previous build wrote.
@@ -293,7 +294,7 @@ def site_globals(site: Site, assets: dict, locale: str) -> dict:
     }
 
 
-def write_assets(writer: SiteWriter, site_assets: Path, vega_js: str) -> dict:
+def write_assets(writer: SiteWriter, site_assets: Path) -> dict:
     """Copy the theme's assets (the site's own `assets/` overriding them by name); fingerprint CSS and JS."""
     files = {p.name: p for p in sorted(PACKAGE_ASSETS.iterdir()) if p.is_file()}
     if site_assets and site_assets.is_dir():
@@ -309,10 +310,16 @@ def write_assets(writer: SiteWriter, site_assets: Path, vega_js: str) -> dict:
         else:
             target = f"assets/{name}"
         writer.write(target, data)
-    bundle = vega_js.encode("utf-8")
-    names["vega"] = f"assets/vega.{fingerprint(bundle)}.js"
-    writer.write(names["vega"], bundle)
+    names["vega"] = vega_bundle_path()
     return names
+
+
+def vega_bundle_path() -> str:
+    """The bundle's address, fingerprinted by the vl-convert version that makes it (one version,
+    one bundle), so it is known before the bundle itself is ready."""
+    from importlib.metadata import version
+
+    return f"assets/vega.{fingerprint(version('vl-convert-python').encode())}.js"
 
 
 def fingerprint(data: bytes) -> str:

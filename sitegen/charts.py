@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,15 +135,20 @@ def cache_key(labels: ChartLabels, target_pct: float) -> str:
 
 
 def vega_bundle(cache_dir: Path | None) -> str:
-    """vega + vega-lite + vega-embed as one self-contained script, cached by vl-convert's version."""
+    """vega + vega-lite + vega-embed as one self-contained script, cached by vl-convert's version.
+
+    vl-convert makes it in its own JavaScript runtime (~1.3 s) without letting go of Python's GIL,
+    and it is not fork-safe; so it runs in a child process, and a cold first build overlaps it
+    with loading the data instead of stalling every thread."""
     from importlib.metadata import version
 
     cached = cache_dir / f"vega-bundle-{version('vl-convert-python')}.js" if cache_dir else None
     if cached and cached.exists():
         return cached.read_text(encoding="utf-8")
-    import vl_convert
-
-    bundle = vl_convert.javascript_bundle()
+    made = subprocess.run([sys.executable, "-c", "import sys, vl_convert; "
+                           "sys.stdout.buffer.write(vl_convert.javascript_bundle().encode('utf-8'))"],
+                          capture_output=True, check=True)
+    bundle = made.stdout.decode("utf-8")
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".tmp{os.getpid()}")
