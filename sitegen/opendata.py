@@ -17,7 +17,7 @@ from json.encoder import encode_basestring
 import numpy as np
 
 from .model import gap_to_target
-from .pages import Site, headline_figures
+from .pages import Site, figures_at, headline_figures
 
 API = "api/v1/"
 DOWNLOADS = "unduh/"
@@ -79,19 +79,12 @@ def region_record(site: Site, r: int, cells=None) -> dict:
 def latest_figures(site: Site, r: int) -> dict | None:
     """The headline figures of the latest period (village ecosystem and vulnerable workers)."""
     p = len(site.cube.periods) - 1
-    totals = site.headline
-    if p < 0 or not totals.reported[r, p]:
+    figures = figures_at(site, r, p)
+    if figures is None:
         return None
-    covered = int(totals.covered[r, p])
-    eligible = None if totals.eligible_unknown[r, p] else int(totals.eligible[r, p])
-    rate = float(site.headline_rate[r, p])
-    return {
-        "period": site.cube.periods[p],
-        "covered": covered,
-        "eligible": eligible,
-        "rate_pct": None if math.isnan(rate) else round(rate, 2),
-        "gap_to_target": gap_to_target(covered, eligible, site.config.target.coverage_pct) if eligible else None,
-    }
+    return {"period": site.cube.periods[p], "covered": figures["covered"], "eligible": figures["eligible"],
+            "rate_pct": None if figures["rate"] is None else round(figures["rate"], 2),
+            "gap_to_target": figures["gap"]}
 
 
 def target_figures(site: Site, r: int) -> dict | None:
