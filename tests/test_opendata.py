@@ -257,3 +257,16 @@ def test_budget_errors_name_the_line(make_site, run_cli):
                      "data/budgets.csv:6: year 2025 of 63.10.01.2005 is given twice (first on line 5)"):
         assert expected in result.output, result.output
     assert not (root / "_site").exists()
+
+
+def test_a_rates_change_updates_every_cost_like_a_clean_build(make_site, run_cli):
+    root = make_site({"data/rates.yaml": RATES_YAML})
+    assert run_cli("build").exit_code == 0
+    (root / "data" / "rates.yaml").write_text(RATES_YAML.replace("monthly: 6800", "monthly: 7000"))
+    assert run_cli("build").exit_code == 0  # an update over the previous output
+    assert run_cli("build", "--out", "clean").exit_code == 0
+    record = json.loads((root / "_site" / "api" / "v1" / "wilayah" / "63.10.01.2005.json").read_text(encoding="utf-8"))
+    assert record["target"]["monthly_premium_rp"] == 17_000
+    for path in (root / "clean").rglob("*"):
+        if path.is_file() and path.name != ".sitegen-site":
+            assert path.read_bytes() == (root / "_site" / path.relative_to(root / "clean")).read_bytes(), path
