@@ -282,6 +282,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
 def site_globals(site: Site, assets: dict, locale: str) -> dict:
     return {
         "site_title": site.config.title.id if locale == "id" else site.config.title.en,
+        "site_url": site.config.base_url,
         "lang": locale,
         "as_of": site.config.as_of,
         "contact": site.config.contact,
@@ -348,6 +349,7 @@ def write_downloads(site: Site, renderer: Renderer, writer: SiteWriter, files: d
     for name, data in files.items():
         writer.write(DOWNLOADS + name, data)
     context = {"title": "Unduh data" if locale == "id" else "Download the data", "base": relative_url(DOWNLOADS, ""),
+               "page_path": DOWNLOADS,
                "license": site.config.license, "illustrative": bool(site.illustrative.any()),
                **download_page_context(files, locale)}
     writer.write(DOWNLOADS + "index.html", renderer.render("downloads.html", context))
@@ -355,14 +357,14 @@ def write_downloads(site: Site, renderer: Renderer, writer: SiteWriter, files: d
 
 def write_methodology(site: Site, renderer: Renderer, writer: SiteWriter, _) -> None:
     writer.write(METHODOLOGY + "index.html", renderer.render("methodology.html", {
-        "title": _("Metodologi"), "base": relative_url(METHODOLOGY, ""), "segments": site.cube.segments,
+        "title": _("Metodologi"), "base": relative_url(METHODOLOGY, ""), "page_path": METHODOLOGY, "segments": site.cube.segments,
         "group_names": group_names(_), "target_year": site.config.target.year, "sources": list(site.cube.sources)}))
 
 
 def write_changes_page(site: Site, log: Changelog, renderer: Renderer, writer: SiteWriter, _) -> None:
     rows = [change_row(site, c, CHANGES) for c in log.changes[:SHOWN]]
     writer.write(CHANGES + "index.html", renderer.render("changes.html", {
-        "title": _("Perubahan data"), "base": relative_url(CHANGES, ""), "log": log, "rows": rows,
+        "title": _("Perubahan data"), "base": relative_url(CHANGES, ""), "page_path": CHANGES, "log": log, "rows": rows,
         "count": len(log.changes), "regions_changed": len(site.changes),
         "illustrative": bool(site.illustrative.any())}))
 

@@ -199,7 +199,7 @@ def write_news_pages(news: News, tree: Tree, paths, display, renderer, writer, b
         folder = index_path(page)
         chunk = news.articles[(page - 1) * PER_PAGE: page * PER_PAGE]
         writer.write(folder + "index.html", renderer.render("news_index.html", {
-            "base": relative_url(folder, ""), "items": [news_item(a, folder, tree, paths, display) for a in chunk],
+            "base": relative_url(folder, ""), "page_path": folder, "items": [news_item(a, folder, tree, paths, display) for a in chunk],
             "page": page, "pages": pages, "tag": None, "feed_url": relative_url(folder, "berita/atom.xml"),
             "previous_url": relative_url(folder, index_path(page - 1)) if page > 1 else None,
             "next_url": relative_url(folder, index_path(page + 1)) if page < pages else None,
@@ -209,7 +209,7 @@ def write_news_pages(news: News, tree: Tree, paths, display, renderer, writer, b
         folder = article_path(article)
         image = copy_image(article, writer)
         writer.write(folder + "index.html", renderer.render("article.html", {
-            "base": relative_url(folder, ""), "article": article,
+            "base": relative_url(folder, ""), "page_path": folder, "article": article,
             "body": copy_body_images(article, writer, localise_links(article.body_html, folder, by_file)),
             "image": image,
             "item": news_item(article, folder, tree, paths, display),
@@ -220,7 +220,7 @@ def write_news_pages(news: News, tree: Tree, paths, display, renderer, writer, b
     for tag, indices in news.tags.items():
         folder = tag_path(tag)
         writer.write(folder + "index.html", renderer.render("news_index.html", {
-            "base": relative_url(folder, ""), "page": 1, "pages": 1, "tag": tag,
+            "base": relative_url(folder, ""), "page_path": folder, "page": 1, "pages": 1, "tag": tag,
             "items": [news_item(news.articles[i], folder, tree, paths, display) for i in indices],
             "feed_url": relative_url(folder, folder + "atom.xml"), "previous_url": None, "next_url": None,
         }))

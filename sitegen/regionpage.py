@@ -36,6 +36,7 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
         "level_name": level_name(region.level, _),
         "is_root": r == site.tree.root,
         "base": relative_url(site.paths[r], ""),
+        "page_path": site.paths[r],
         "breadcrumb": breadcrumb(site, r, _),
         "headline": headline_figures(site, r),
         "segments": segment_rows(site, r),

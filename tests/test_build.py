@@ -81,8 +81,8 @@ def test_internal_links_resolve_from_a_sub_path(bundled_site):
         for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("script", "data-vega"), ("img", "src")):
             for node in document.find_all(tag):
                 value = node.get(attr)
-                if not value or value.startswith(("mailto:", "#")):
-                    continue
+                if not value or value.startswith(("mailto:", "#")) or "canonical" in node.get("rel", []):
+                    continue  # the canonical address names the public site; browsers do not fetch it
                 target = urljoin(page_url, value)
                 if not target.startswith(base):
                     assert tag == "a", f"{path}: resource from another host: {value}"
@@ -206,3 +206,23 @@ def test_two_builds_cannot_write_one_folder_at_once(tmp_path):
     finally:
         first.abort()
     SiteWriter(tmp_path / "_site").abort()  # free again once the first build has finished
+
+
+def test_every_page_has_a_canonical_address_and_sharing_tags(bundled_site):
+    base = "https://example.org/jamsostek-tanah-bumbu/"
+    for path in html_files(bundled_site):
+        if path.name != "index.html":
+            continue  # 404.html is served at any address
+        page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        folder = path.parent.relative_to(bundled_site).as_posix()
+        expected = base + ("" if folder == "." else folder + "/")
+        assert page.select_one('link[rel="canonical"]')["href"] == expected, path
+        assert page.select_one('meta[property="og:url"]')["content"] == expected, path
+        assert page.select_one('meta[property="og:title"]')["content"] == page.title.get_text(), path
+        description = page.select_one('meta[name="description"]')["content"]
+        assert description and page.select_one('meta[property="og:description"]')["content"] == description, path
+        assert page.select_one('meta[name="twitter:card"]')["content"] == "summary", path
+    village = BeautifulSoup((bundled_site / "desa" / "63-10-04-2006-jombang" / "index.html").read_text(encoding="utf-8"),
+                            "html.parser")
+    assert village.select_one('meta[name="description"]')["content"].startswith(
+        "Desa Jombang, April 2025: 74 dari 191 pekerja desa dan pekerja rentan terlindungi")
