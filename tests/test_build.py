@@ -222,6 +222,9 @@ def test_every_page_has_a_canonical_address_and_sharing_tags(bundled_site):
         description = page.select_one('meta[name="description"]')["content"]
         assert description and page.select_one('meta[property="og:description"]')["content"] == description, path
         assert page.select_one('meta[name="twitter:card"]')["content"] == "summary", path
+        policy = page.select_one('meta[http-equiv="Content-Security-Policy"]')["content"]
+        assert "script-src 'self';" in policy and "unsafe-eval" not in policy, path
+        assert not [s for s in page.find_all("script") if not s.get("src") and s.get("type") != "application/json"], path
     village = BeautifulSoup((bundled_site / "desa" / "63-10-04-2006-jombang" / "index.html").read_text(encoding="utf-8"),
                             "html.parser")
     assert village.select_one('meta[name="description"]')["content"].startswith(

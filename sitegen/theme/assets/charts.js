@@ -34,6 +34,7 @@
       return window.vegaEmbed(target, spec, {
         actions: false,
         renderer: "svg",
+        ast: true,  // expressions are interpreted, not compiled with eval: the CSP forbids eval
         formatLocale: locale.number,
         timeFormatLocale: locale.time,
         loader: { target: "_self" }  // loader options: map areas open their page in this tab
