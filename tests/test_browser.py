@@ -130,3 +130,16 @@ def test_layout_fits_a_360px_screen(browser, server):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     page.close()
+
+
+def test_a_village_page_prints_on_at_most_two_a4_sheets(browser, server, bundled_site):
+    import re
+
+    page = browser.new_page()
+    page.goto(server + f"desa/{first(bundled_site / 'desa')}/")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4")))
+    assert 1 <= pages <= 2, pages
+    page.emulate_media(media="print")
+    assert not page.locator("section.downloads").is_visible()  # links are no use on paper
+    assert page.locator("details.chart-data table").first.is_visible()  # every chart's figures are
+    page.close()

@@ -5,6 +5,10 @@
   var script = document.currentScript;
   var bundleUrl = script && script.getAttribute("data-vega");
   var targets = Array.prototype.slice.call(document.querySelectorAll("[data-chart]"));
+  // Printed pages show every chart's table, whether or not the chart was drawn.
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details.chart-data"), function (d) { d.open = true; });
+  });
   if (!bundleUrl || !targets.length) return;
   var loading = null;
 
