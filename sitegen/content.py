@@ -253,13 +253,19 @@ def date_field(meta, path, problems: Problems, site_offset: dt.timezone) -> dt.d
 
 
 def render_markdown(body: str, first_line: int) -> tuple[str, tuple[tuple[str, int], ...]]:
-    # baselevel 2: the article's title is the page's only <h1>, so '# Heading' becomes an <h2>.
     import markdown  # imported here: a build without news does not pay for loading it
 
-    html = markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html",
-                             extension_configs={"toc": {"baselevel": 2},
-                                                # align="…", not style=: the sanitiser drops style
-                                                "tables": {"use_align_attribute": True}})
+    def convert(baselevel: int) -> str:
+        return markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html",
+                                 extension_configs={"toc": {"baselevel": baselevel},
+                                                    # align="…", not style=: the sanitiser drops style
+                                                    "tables": {"use_align_attribute": True}})
+
+    # The article's title is the page's only <h1>. Editors are told to start sections with '##';
+    # one who starts them with '#' gets every heading moved down a level, so none is skipped.
+    html = convert(1)
+    if "<h1" in html:
+        html = convert(2)
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                       link_rel=None, strip_comments=True)
     links = []

@@ -143,3 +143,24 @@ def test_a_village_page_prints_on_at_most_two_a4_sheets(browser, server, bundled
     assert not page.locator("section.downloads").is_visible()  # links are no use on paper
     assert page.locator("details.chart-data table").first.is_visible()  # every chart's figures are
     page.close()
+
+
+@pytest.mark.parametrize("page_kind", ["home", "kecamatan", "desa", "news", "article", "downloads", "methodology",
+                                       "changes", "404"])
+def test_axe_finds_no_serious_accessibility_problem(browser, server, bundled_site, page_kind):
+    from axe_playwright_python.sync_playwright import Axe
+
+    path = {"home": "", "kecamatan": f"kecamatan/{first(bundled_site / 'kecamatan')}/",
+            "desa": f"desa/{first(bundled_site / 'desa')}/", "news": "berita/",
+            "article": "berita/optimalisasi-jaminan-sosial-ekosistem-desa/", "downloads": "unduh/",
+            "methodology": "metodologi/", "changes": "perubahan/", "404": "404.html"}[page_kind]
+    page = browser.new_page(viewport={"width": 360, "height": 740}, bypass_csp=True)  # axe is injected
+    page.goto(server + path)
+    for chart in page.locator("[data-chart]").all():  # check the drawn charts too
+        chart.scroll_into_view_if_needed()
+        chart.locator("svg").first.wait_for(state="attached", timeout=15000)
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+               if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    page.close()

@@ -77,7 +77,7 @@ def assert_resolves(folder: str, href: str) -> None:
 
 def listed_titles(page: BeautifulSoup) -> list[str]:
     """Titles in the page's news list, in order."""
-    return [a.get_text(strip=True) for a in page.select(".news-list h3 a")]
+    return [a.get_text(strip=True) for a in page.select(".news-list h2 a, .news-list h3 a")]
 
 
 def sitemap_urls() -> set[str]:
@@ -496,7 +496,7 @@ def test_index_is_paginated_newest_first(build):
     for folder, numbers in expected.items():
         page = soup(folder)
         assert listed_titles(page) == [f"Berita {n:02d}" for n in numbers], folder
-        for link in page.select(".news-list h3 a"):
+        for link in page.select(".news-list h2 a, .news-list h3 a"):
             assert_resolves(folder, link["href"])
     assert not (SITE / "berita/4").exists()
     assert not (SITE / "berita/1").exists()
@@ -670,7 +670,7 @@ def test_article_place_chips_link_to_the_place_pages(build, slug, chips):
         assert resolve(folder, link["href"]) == (SITE / target / "index.html").resolve()
         assert (SITE / target / "index.html").is_file()
     # the same chips in the news index, relative to the index
-    item = next(li for li in soup("berita/").select(".news-list li") if li.h3.a["href"].endswith(f"/{slug}/"))
+    item = next(li for li in soup("berita/").select(".news-list li") if li.select_one("h2 a, h3 a")["href"].endswith(f"/{slug}/"))
     for link, target in zip(item.select("a.chip"), chips.values()):
         assert resolve("berita/", link["href"]) == (SITE / target / "index.html").resolve()
 
@@ -824,3 +824,14 @@ def test_sitemap_lists_every_news_page(build):
     for url in urls:
         assert (SITE / url.removeprefix(BASE_URL) / "index.html").is_file(), url
     assert (SITE / "sitemap.xml").read_text(encoding="utf-8").count("<loc>") == len(urls)
+
+
+def test_section_headings_never_skip_a_level():
+    import re
+
+    from sitegen.content import render_markdown
+
+    as_guided = render_markdown("Intro.\n\n## Bagian\n\n### Sub\n", 1)[0]   # what docs/editing.md asks for
+    with_one_hash = render_markdown("Intro.\n\n# Bagian\n\n## Sub\n", 1)[0]
+    for html in (as_guided, with_one_hash):
+        assert re.findall(r"<(h\d)", html) == ["h2", "h3"], html
