@@ -229,3 +229,18 @@ def test_every_page_has_a_canonical_address_and_sharing_tags(bundled_site):
                             "html.parser")
     assert village.select_one('meta[name="description"]')["content"].startswith(
         "Desa Jombang, April 2025: 74 dari 191 pekerja desa dan pekerja rentan terlindungi")
+
+
+def test_pages_stay_within_the_weight_budgets(bundled_site):
+    """Gzipped, as static hosts send them: every desa page ≤ 30 KB, the stylesheet ≤ 15 KB, and the
+    first view of a desa page (HTML, CSS, chart script; the Vega bundle waits for a chart) ≤ 150 KB."""
+    import gzip
+
+    def gz(path):
+        return len(gzip.compress(path.read_bytes(), mtime=0))
+
+    desa = [gz(p) for p in bundled_site.glob("desa/*/index.html")]
+    assert len(desa) == 157 and max(desa) <= 30 * 1024
+    css, script = gz(next(bundled_site.glob("assets/style.*.css"))), gz(next(bundled_site.glob("assets/charts.*.js")))
+    assert css <= 15 * 1024
+    assert max(desa) + css + script <= 150 * 1024
