@@ -35,7 +35,7 @@ from .changelog import SHOWN, Changelog, compare, load_previous
 from .regionpage import group_names
 from .news import check_links, check_published_links, select_news, write_news_pages
 from .cache import remember
-from .pages import Site, Texts, display_name
+from .pages import Site, Texts, change_row, display_name
 from .urls import region_path, relative_url
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
@@ -367,11 +367,3 @@ def write_changes_page(site: Site, log: Changelog, renderer: Renderer, writer: S
         "title": _("Perubahan data"), "base": relative_url(CHANGES, ""), "page_path": CHANGES, "log": log, "rows": rows,
         "count": len(log.changes), "regions_changed": len(site.changes),
         "illustrative": bool(site.illustrative.any())}))
-
-
-def change_row(site: Site, change, from_dir: str) -> dict:
-    region = site.tree.regions[change.region]
-    segment = next((s for s in site.cube.segments if s.id == change.segment), None)
-    return {"name": display_name(region, lambda text: text), "code": region.code,
-            "url": relative_url(from_dir, site.paths[change.region]),
-            "segment": segment, "period": change.period, "before": change.before, "after": change.after}

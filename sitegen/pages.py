@@ -216,3 +216,11 @@ def comparison_rows(site: Site, r: int, _) -> list[dict]:
         rate = float(site.headline_rate[c, p])
         rows.append({"name": display_name(site.tree.regions[c], _), "rate": None if math.isnan(rate) else rate})
     return rows
+
+
+def change_row(site: Site, change, from_dir: str) -> dict:
+    region = site.tree.regions[change.region]
+    segment = next((s for s in site.cube.segments if s.id == change.segment), None)
+    return {"name": display_name(region, lambda text: text), "code": region.code,
+            "url": relative_url(from_dir, site.paths[change.region]),
+            "segment": segment, "period": change.period, "before": change.before, "after": change.after}

@@ -6,7 +6,7 @@ import math
 
 from .data import GROUPS
 from .formatting import month_label
-from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, child_rows, comparison_rows,
+from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, change_row, child_rows, comparison_rows,
                     display_name, group_changes, headline_figures, level_name, segment_rows, sibling_links)
 from .news import ON_REGION_PAGE, news_item
 from .opendata import DOWNLOADS, region_csv_path, region_json_path
@@ -62,8 +62,6 @@ def region_page(site: Site, r: int, texts: Texts) -> Page:
 
 def own_changes(site: Site, r: int, shown: int = 20) -> list[dict]:
     """The region's own figures that changed since the published data (--previous)."""
-    from .build import change_row  # the changes page and region pages show the same rows
-
     return [change_row(site, c, site.paths[r]) for c in (site.changes or {}).get(r, [])[:shown]]
 
 
