@@ -79,9 +79,9 @@ def write_hugo_site(data: Path, out: Path, cache_dir: Path) -> int:
     _ = gettext.NullTranslations().gettext
     labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
                          group=_("Kelompok"), target=_("Target (%)"))
-    site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), cache_dir))
+    site = build_model(inputs)
     numbers = number_format("id")
-    texts = Texts(_, numbers, "id")
+    texts = Texts(_, numbers, "id", charts=chart_templates(labels, float(inputs.config.target.coverage_pct), cache_dir))
     for r in range(len(site.tree.regions)):
         page = region_page(site, r, texts)
         folder = out / "content" / site.paths[r]

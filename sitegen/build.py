@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gettext
 import hashlib
 import importlib
 import json
@@ -29,24 +28,25 @@ from .data import Region, Segment, Source, load_regions, load_segments, load_sou
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
-from .bulk import download_page_context, prepare_bulk_files
-from .opendata import API, CHANGES, DOWNLOADS, METHODOLOGY, index_json, region_files
-from .changelog import SHOWN, Changelog, compare, load_previous
-from .regionpage import group_names
-from .news import check_links, check_published_links, select_news, write_news_pages
+from .bulk import prepare_bulk_files
+from .opendata import API, CHANGES, DOWNLOADS, index_json, region_files
+from .changelog import compare, load_previous
+from .news import check_links, check_published_links, select_news
 from .cache import remember
-from .pages import Site, Texts, change_row, display_name
-from .urls import region_path, relative_url
+from .i18n import LANGUAGES, catalog_digest, missing_translations, translations
+from .pages import Site, Texts
+from .sitepages import write_changes_page, write_download_page, write_language_pages, write_site_files
+from .urls import region_path
 from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render import Renderer, make_environment
 from .targets import Rates, load_budgets, load_rates
 from .maps import load_boundaries
 from .incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
-from .writer import SiteWriter, marker_build_id
+from .writer import LanguageWriter, SiteWriter, marker_build_id
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
-FINGERPRINTED = {"style.css": "css", "charts.js": "charts"}
+FINGERPRINTED = {"style.css": "css", "charts.js": "charts", "search.js": "search"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) 
                     lambda: (tuple(region_path(r, r.code == root_code) for r in regions), True))
 
 
-def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> Site:
+def build_model(inputs: Inputs, options: BuildOptions | None = None) -> Site:
     options = options or BuildOptions()
     tree = build_tree(inputs.regions, inputs.config.root_region)
     # "Future" is judged in the site's own time zone: a deploy on a UTC machine at 16:05 is 00:05 in WITA.
@@ -141,18 +141,20 @@ def build_model(inputs: Inputs, charts, options: BuildOptions | None = None) -> 
         config=inputs.config, tree=tree, cube=cube, headline=headline,
         headline_rate=headline.rate(), group_rates=group_rates,
         paths=inputs.paths or tuple(region_path(r, i == tree.root) for i, r in enumerate(tree.regions)),
-        charts=charts, illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
+        illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
         period_index={p: i for i, p in enumerate(cube.periods)}, group_masks=group_masks,
         news=news, rates=inputs.rates, boundaries=inputs.boundaries or {},
+        prefixes=tuple(language.prefix for language in LANGUAGES),
     )
 
 
 def check(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
-    site = build_model(load_inputs(options, problems), charts={}, options=options)
+    site = build_model(load_inputs(options, problems), options)
     check_published_links(site.news, site.paths, problems)
     load_budgets(options.data, site.tree, problems)
+    report_missing_translations(options.templates, problems)
     problems.raise_if_any()
     return BuildResult(warnings=problems.warnings, held_back=site.news.held_back,
                        seconds=time.perf_counter() - started)
@@ -172,7 +174,7 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
                previous: BuildRecord | None, change_keys: np.ndarray | None = None) -> BuildPlan:
     if options.cache_dir is None:  # no record to compare with or to keep: render everything
         return BuildPlan("", None, list(range(len(site.paths))), None)
-    settings = {"base_url": inputs.config.base_url, "locale": texts.locale, "strict": options.strict,
+    settings = {"base_url": inputs.config.base_url, "languages": [l.code for l in LANGUAGES], "strict": options.strict,
                 "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
     global_hex = global_digest(options.data, options.content, options.templates, options.assets, settings,
                                site.cube.periods)
@@ -207,50 +209,53 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     bulk = (None if previous and previous.downloads == downloads_key else
             background.submit(prepare_bulk_files, inputs.facts.file, inputs.regions, inputs.segments,
                               inputs.sources, inputs.config, options.cache_dir))
-    locale = "id"
-    translations = gettext.NullTranslations()
-    env = make_environment(options.templates, locale, translations)
-    _ = translations.gettext
-    texts = Texts(_, number_format(locale), locale)
-    labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
-                         group=_("Kelompok"), target=_("Target (%)"))
-    site = build_model(inputs, chart_templates(labels, float(inputs.config.target.coverage_pct), options.cache_dir),
-                       options)
+    languages = prepare_languages(options, inputs.config)
+    report_missing_translations(options.templates, problems)
+    site = build_model(inputs, options)
     check_published_links(site.news, site.paths, problems)
     changelog = compare(load_previous(options.previous, problems) if options.previous else None, site, inputs.facts)
     problems.raise_if_any()
     budgets = load_budgets(options.data, site.tree, problems)
     problems.raise_if_any()
     site = dataclasses.replace(site, changes=changelog.by_region(), budgets=budgets)
-    plan = plan_build(options, inputs, site, texts, previous, changelog.region_keys(len(site.paths)))
+    plan = plan_build(options, inputs, site, languages[0].texts, previous, changelog.region_keys(len(site.paths)))
     writer = SiteWriter(options.out, plan.previous_files)
     try:
         assets = write_assets(writer, options.assets)
-        env.globals.update(site_globals(site, assets, locale))
-        renderer = Renderer(env)
+        for language in languages:
+            language.env.globals.update(site_globals(site, assets, language.texts))
+        renderers = [Renderer(language.env) for language in languages]
         rendering = set(plan.regions)
         writer.keep(path for r in range(len(site.paths)) if r not in rendering for path in region_files(site, r))
-        job = PageJob(site, renderer, texts, writer.staging, writer.compare_with)
+        job = PageJob(site, tuple(zip(renderers, (language.texts for language in languages))),
+                      writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         writer.write(assets["vega"], bundle.result().encode("utf-8"))  # ready by now, even on a cold cache
+        download_folders = tuple(prefix + DOWNLOADS for prefix in site.prefixes)  # '' first: the shared files
+        rewritten = (API, *download_folders, *(prefix + CHANGES for prefix in site.prefixes))
         if writer.update:
             # Same global digest (code, templates, news, regions, settings): news pages, the sitemap
             # and the other site files are what the previous build wrote.
-            writer.keep(f for f in plan.previous_files
-                        if f not in writer.produced and not f.startswith((API, DOWNLOADS, CHANGES)))
+            writer.keep(f for f in plan.previous_files if f not in writer.produced and not f.startswith(rewritten))
         else:
-            news_pages = write_news_pages(site.news, site.tree, site.paths, lambda region: display_name(region, _),
-                                          renderer, writer, site.config.base_url)
-            write_site_files(site, renderer, writer, [*news_pages, DOWNLOADS, METHODOLOGY, CHANGES])
-            write_methodology(site, renderer, writer, _)
+            folders = [write_language_pages(site, renderer, LanguageWriter(writer, language.texts.prefix),
+                                            language.texts)
+                       for renderer, language in zip(renderers, languages)]
+            write_site_files(site, renderers[0], writer, folders)
         writer.write(API + "index.json", index_json(site))
-        write_changes_page(site, changelog, renderer, writer, _)
+        for renderer, language in zip(renderers, languages):
+            write_changes_page(site, changelog, renderer, LanguageWriter(writer, language.texts.prefix),
+                               language.texts)
         if writer.update and previous.downloads == downloads_key:
-            writer.keep(f for f in plan.previous_files if f.startswith(DOWNLOADS))
+            writer.keep(f for f in plan.previous_files if f.startswith(download_folders))
         else:
             files = bulk.result() if bulk else prepare_bulk_files(
                 inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, options.cache_dir)
-            write_downloads(site, renderer, writer, files, locale)
+            for name, data in files.items():
+                writer.write(DOWNLOADS + name, data)
+            for renderer, language in zip(renderers, languages):
+                write_download_page(site, renderer, LanguageWriter(writer, language.texts.prefix), files,
+                                    language.texts)
         build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced,
                                  downloads_key)
                     if options.cache_dir else None)
@@ -279,18 +284,73 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                        warnings=problems.warnings, seconds=time.perf_counter() - started)
 
 
-def site_globals(site: Site, assets: dict, locale: str) -> dict:
+@dataclass(frozen=True)
+class LanguageSetup:
+    """One language of the site: its Jinja environment and the texts its pages are made with."""
+
+    env: jinja2.Environment
+    texts: Texts
+
+
+def prepare_languages(options: BuildOptions, config: SiteConfig) -> list[LanguageSetup]:
+    setups = []
+    for language in LANGUAGES:
+        catalog = translations(language.code)
+        _ = catalog.gettext
+        labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
+                             group=_("Kelompok"), target=_("Target (%)"))
+        charts = chart_templates(labels, float(config.target.coverage_pct), options.cache_dir)
+        texts = Texts(_, number_format(language.babel_locale), language.babel_locale, language.code,
+                      language.prefix, charts)
+        setups.append(LanguageSetup(make_environment(options.templates, language.babel_locale, catalog,
+                                                     bytecode_folder(options.cache_dir, language.code)), texts))
+    return setups
+
+
+def bytecode_folder(cache_dir: Path | None, code: str) -> Path | None:
+    """Compiled templates of one language, by the catalog and the template compiler (render.py
+    resolves translations at compile time); Jinja itself checks each template's source."""
+    if cache_dir is None:
+        return None
+    from importlib.metadata import version
+
+    key = hashlib.sha256((catalog_digest() + version("jinja2")).encode())
+    key.update((Path(__file__).parent / "render.py").read_bytes())
+    folder = cache_dir / f"jinja-{code}-{key.hexdigest()[:16]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def report_missing_translations(templates: Path, problems: Problems) -> None:
+    """A site's own templates may add interface text the catalogs lack: its pages in that
+    language would show the Indonesian text, so each one is a warning (an error under --strict)."""
+    for language in LANGUAGES:
+        for path, line, message in missing_translations([templates], language.code):
+            problems.warn(path, line, f"no {language.name} translation for {message!r} "
+                                      f"(sitegen/locale/{language.code}/LC_MESSAGES/messages.po)")
+
+
+def site_globals(site: Site, assets: dict, texts: Texts) -> dict:
+    """What every page of one language may use. Links are relative to that language's root;
+    `site_root` leads from there to the files all languages share (assets, API, downloads)."""
+    lang = texts.lang
     return {
-        "site_title": site.config.title.id if locale == "id" else site.config.title.en,
+        "site_title": getattr(site.config.title, lang),
         "site_url": site.config.base_url,
-        "lang": locale,
+        "lang": lang,
+        "lang_prefix": texts.prefix,
+        "site_root": texts.site_root,
+        "languages": [{"code": other.code, "name": other.name, "prefix": other.prefix,
+                       "from_here": texts.site_root + other.prefix, "current": other.code == lang}
+                      for other in LANGUAGES],
         "as_of": site.config.as_of,
         "contact": site.config.contact,
         "target_pct": float(site.config.target.coverage_pct),
         "rates": site.rates,
-        "assets": assets,
+        "assets": {name: texts.site_root + path for name, path in assets.items()},
         "utc_offset": site.config.utc_offset,
-        "vega_locale": json.dumps({"number": vega_format_locale(locale), "time": vega_time_format_locale(locale)},
+        "vega_locale": json.dumps({"number": vega_format_locale(texts.locale),
+                                   "time": vega_time_format_locale(texts.locale)},
                                   ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"),
     }
 
@@ -325,45 +385,3 @@ def vega_bundle_path() -> str:
 
 def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
-
-
-def write_site_files(site: Site, renderer: Renderer, writer: SiteWriter, news_pages: list[str]) -> None:
-    base_url = site.config.base_url
-    writer.write("404.html", renderer.render("404.html", {"title": "404", "base": site.config.base_path}))
-    lastmod = site.config.as_of.isoformat()
-    base = escape_xml(base_url)
-    paths = escape_xml("\n".join((*site.paths, *news_pages))).split("\n")  # one pass, not 90,000
-    sitemap = ['<?xml version="1.0" encoding="UTF-8"?>',
-               '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    sitemap += [f"<url><loc>{base}{path}</loc><lastmod>{lastmod}</lastmod></url>" for path in paths]
-    sitemap.append("</urlset>\n")
-    writer.write("sitemap.xml", "\n".join(sitemap))
-    writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n")
-
-
-def escape_xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def write_downloads(site: Site, renderer: Renderer, writer: SiteWriter, files: dict[str, bytes], locale: str) -> None:
-    for name, data in files.items():
-        writer.write(DOWNLOADS + name, data)
-    context = {"title": "Unduh data" if locale == "id" else "Download the data", "base": relative_url(DOWNLOADS, ""),
-               "page_path": DOWNLOADS,
-               "license": site.config.license, "illustrative": bool(site.illustrative.any()),
-               **download_page_context(files, locale)}
-    writer.write(DOWNLOADS + "index.html", renderer.render("downloads.html", context))
-
-
-def write_methodology(site: Site, renderer: Renderer, writer: SiteWriter, _) -> None:
-    writer.write(METHODOLOGY + "index.html", renderer.render("methodology.html", {
-        "title": _("Metodologi"), "base": relative_url(METHODOLOGY, ""), "page_path": METHODOLOGY, "segments": site.cube.segments,
-        "group_names": group_names(_), "target_year": site.config.target.year, "sources": list(site.cube.sources)}))
-
-
-def write_changes_page(site: Site, log: Changelog, renderer: Renderer, writer: SiteWriter, _) -> None:
-    rows = [change_row(site, c, CHANGES) for c in log.changes[:SHOWN]]
-    writer.write(CHANGES + "index.html", renderer.render("changes.html", {
-        "title": _("Perubahan data"), "base": relative_url(CHANGES, ""), "page_path": CHANGES, "log": log, "rows": rows,
-        "count": len(log.changes), "regions_changed": len(site.changes),
-        "illustrative": bool(site.illustrative.any())}))

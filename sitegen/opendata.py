@@ -37,10 +37,11 @@ def region_csv_path(code: str) -> str:
     return f"{API}wilayah/{code}.csv"
 
 
-def region_files(site: Site, r: int) -> tuple[str, str, str]:
-    """Every file a region contributes: its page, its JSON and its CSV."""
+def region_files(site: Site, r: int) -> tuple[str, ...]:
+    """Every file a region contributes: its page in each language, then its JSON and its CSV."""
     code = site.tree.regions[r].code
-    return site.paths[r] + "index.html", region_json_path(code), region_csv_path(code)
+    page = site.paths[r] + "index.html"
+    return (*(prefix + page for prefix in site.prefixes), region_json_path(code), region_csv_path(code))
 
 
 def coverage_cells(site: Site, r: int) -> list[tuple[str, str, int, int | None]]:

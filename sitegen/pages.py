@@ -33,8 +33,7 @@ class Site:
     headline: Totals
     headline_rate: np.ndarray          # [region, period], NaN where unknown
     group_rates: dict[str, np.ndarray] # segment group → [region, period] rates, for trend lines
-    paths: tuple[str, ...]             # each region's site-relative folder
-    charts: dict[str, ChartTemplate]
+    paths: tuple[str, ...]             # each region's folder, relative to a language's root
     illustrative: np.ndarray           # [region]: some figure comes from an illustrative source
     period_index: dict[str, int]
     group_masks: dict = None           # segment group → boolean mask over cube.segments
@@ -43,6 +42,7 @@ class Site:
     boundaries: dict = None            # region code → GeoJSON geometry (maps need data/boundaries/)
     changes: dict = None               # region → its data changes since --previous
     budgets: Budgets | None = None     # each village's ADD, from budgets.csv
+    prefixes: tuple[str, ...] = ("",)  # each language's folder: every page exists once per language
 
 
 @dataclass(frozen=True)
@@ -65,29 +65,58 @@ class Page:
 
 
 class Texts:
-    """Interface sentences for one language; the strings themselves live in the gettext catalog."""
+    """One language of the site: its gettext (the strings live in the catalog), number formats,
+    chart templates (axis titles are translated), and the folder its pages live in."""
 
-    def __init__(self, gettext, numbers: NumberFormat, locale: str):
+    def __init__(self, gettext, numbers: NumberFormat, locale: str, lang: str = "id", prefix: str = "",
+                 charts: dict[str, ChartTemplate] | None = None):
         self._ = gettext
         self.numbers = numbers
-        self.locale = locale
+        self.locale = locale          # Babel's locale: 'id', 'en_GB'
+        self.lang = lang              # the page's language code: 'id', 'en'
+        self.prefix = prefix          # this language's folder in the site: '' or 'en/'
+        self.site_root = "../" * prefix.count("/")  # from this language's root to the site's (shared files)
+        self.charts = charts or {}
 
 
-def display_name(region: Region, _) -> str:
-    """'Desa Sungai Dua', 'Kecamatan Batu Licin'; kabupaten/kota names already carry their kind."""
-    prefix = name_prefixes(_).get(region.kind if region.level == "desa" else region.level)
+# The kind of region is part of its official name ("Kecamatan Batu Licin"), in English too;
+# kabupaten/kota names already carry their kind.
+NAME_PREFIXES = {"provinsi": "Provinsi", "kecamatan": "Kecamatan", "desa": "Desa", "kelurahan": "Kelurahan",
+                 "desa_adat": "Desa Adat"}
+
+
+def display_name(region: Region) -> str:
+    """'Desa Sungai Dua', 'Kecamatan Batu Licin': the region's name as Kemendagri writes it."""
+    prefix = NAME_PREFIXES.get(region.kind if region.level == "desa" else region.level)
     return f"{prefix} {region.name}" if prefix else region.name
-
-
-@lru_cache(maxsize=8)
-def name_prefixes(_) -> dict[str, str]:
-    return {"provinsi": _("Provinsi"), "kecamatan": _("Kecamatan"), "desa": _("Desa"),
-            "kelurahan": _("Kelurahan"), "desa_adat": _("Desa Adat")}
 
 
 def level_name(level: str, _) -> str:
     return {"nasional": _("Nasional"), "provinsi": _("Provinsi"), "kabupaten": _("Kabupaten/Kota"),
             "kecamatan": _("Kecamatan"), "desa": _("Desa/Kelurahan")}[level]
+
+
+@lru_cache(maxsize=8)
+def ratio_phrases(_) -> tuple[tuple[float, str], ...]:
+    """How a rate compares with its parent's, in words: (upper bound of the ratio, phrase).
+    Each phrase fits 'Cakupan X … rata-rata Y' / 'Coverage in X is … the Y average'."""
+    return ((0.15, _("kurang dari seperlima")), (0.225, _("sekitar seperlima")), (0.29, _("sekitar seperempat")),
+            (0.415, _("sekitar sepertiga")), (0.58, _("sekitar setengah")), (0.71, _("sekitar dua pertiga")),
+            (0.82, _("sekitar tiga perempat")), (0.95, _("sedikit di bawah")), (1.05, _("hampir sama dengan")),
+            (1.25, _("sedikit di atas")), (1.75, _("sekitar satu setengah kali")), (2.5, _("sekitar dua kali")),
+            (math.inf, _("lebih dari dua kali")))
+
+
+def parent_comparison(comparison: list[dict], texts: Texts) -> str | None:
+    """'Cakupan Desa X sekitar tiga perempat rata-rata Kecamatan Y (61,2% dibanding 81,7%).'"""
+    if len(comparison) < 2 or comparison[0]["rate"] is None or not comparison[1]["rate"]:
+        return None
+    here, parent = comparison[0], comparison[1]
+    ratio = here["rate"] / parent["rate"]
+    phrase = next(text for bound, text in ratio_phrases(texts._) if ratio < bound)
+    return texts._("Cakupan %(name)s %(comparison)s rata-rata %(parent)s (%(rate)s dibanding %(parent_rate)s).") % {
+        "name": here["name"], "comparison": phrase, "parent": parent["name"],
+        "rate": texts.numbers.percent(here["rate"]), "parent_rate": texts.numbers.percent(parent["rate"])}
 
 
 def figures_at(site: Site, r: int, p: int) -> dict | None:
@@ -177,32 +206,32 @@ def segment_rows(site: Site, r: int) -> list[dict]:
     return rows
 
 
-def child_rows(site: Site, r: int, _) -> list[dict]:
+def child_rows(site: Site, r: int) -> list[dict]:
     """Children with their latest figures, ranked by rate (highest first), unknown rates last."""
     p = len(site.cube.periods) - 1
     rows = []
     for c in site.tree.children[r]:
         region = site.tree.regions[c]
-        rows.append({"region": region, "name": display_name(region, _),
+        rows.append({"region": region, "name": display_name(region),
                      "url": relative_url(site.paths[r], site.paths[c]), **(figures_at(site, c, p) or {})})
     rows.sort(key=lambda row: (row.get("rate") is None, -(row.get("rate") or 0), row["region"].name))
     return rows
 
 
-def sibling_links(site: Site, r: int, _) -> list[dict]:
+def sibling_links(site: Site, r: int) -> list[dict]:
     parent = int(site.tree.parent[r])
     if parent < 0:
         return []
-    return [{"name": display_name(site.tree.regions[s], _), "url": relative_url(site.paths[r], site.paths[s]),
+    return [{"name": display_name(site.tree.regions[s]), "url": relative_url(site.paths[r], site.paths[s]),
              "current": s == r} for s in site.tree.children[parent]]
 
 
-def breadcrumb(site: Site, r: int, _) -> list[dict]:
-    return [{"name": display_name(site.tree.regions[a], _), "url": relative_url(site.paths[r], site.paths[a])}
+def breadcrumb(site: Site, r: int) -> list[dict]:
+    return [{"name": display_name(site.tree.regions[a]), "url": relative_url(site.paths[r], site.paths[a])}
             for a in site.tree.ancestors(r)]
 
 
-def comparison_rows(site: Site, r: int, _) -> list[dict]:
+def comparison_rows(site: Site, r: int) -> list[dict]:
     """This region beside its parent and the site's root region (the regency on a village page)."""
     p = len(site.cube.periods) - 1
     chain = [r]
@@ -214,13 +243,13 @@ def comparison_rows(site: Site, r: int, _) -> list[dict]:
     rows = []
     for c in chain:
         rate = float(site.headline_rate[c, p])
-        rows.append({"name": display_name(site.tree.regions[c], _), "rate": None if math.isnan(rate) else rate})
+        rows.append({"name": display_name(site.tree.regions[c]), "rate": None if math.isnan(rate) else rate})
     return rows
 
 
 def change_row(site: Site, change, from_dir: str) -> dict:
     region = site.tree.regions[change.region]
     segment = next((s for s in site.cube.segments if s.id == change.segment), None)
-    return {"name": display_name(region, lambda text: text), "code": region.code,
+    return {"name": display_name(region), "code": region.code,
             "url": relative_url(from_dir, site.paths[change.region]),
             "segment": segment, "period": change.period, "before": change.before, "after": change.after}

@@ -18,7 +18,7 @@ import jinja2
 
 from .opendata import region_downloads, region_files
 from .pages import Site, Texts
-from .regionpage import region_page
+from .regionpage import region_facts, region_page
 from .render import Renderer
 from .writer import SiteWriter, write_file
 
@@ -29,8 +29,7 @@ PARALLEL_FROM = 3 * CHUNK  # below this, starting processes costs more than it s
 @dataclass(frozen=True)
 class PageJob:
     site: Site
-    renderer: Renderer
-    texts: Texts
+    languages: tuple[tuple[Renderer, Texts], ...]  # in the order of site.prefixes
     staging: Path
     compare_with: Path | None  # the previous output, in an update: unchanged bytes are not written
 
@@ -80,19 +79,22 @@ def render_chunk(regions: list[int]) -> tuple[list[str], list[str]]:
     made_dirs: set[str] = set()
     paths, changed = [], []
     for r in regions:
-        page = region_page(job.site, r, job.texts)
-        try:
-            html = job.renderer.render(page.template, page.context)
-        except jinja2.TemplateError as exc:
-            raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
-        except Exception as exc:  # e.g. a filter given the wrong kind of value by a site template
-            raise TemplateProblem(*template_location(exc), f"template error: {type(exc).__name__}: {exc}") from None
-        data_json, data_csv = region_downloads(job.site, r)
-        for path, content in zip(region_files(job.site, r), (html, data_json, data_csv)):
+        facts = region_facts(job.site, r)
+        pages = [render_page(renderer, region_page(job.site, r, texts, facts)) for renderer, texts in job.languages]
+        for path, content in zip(region_files(job.site, r), (*pages, *region_downloads(job.site, r))):
             if write_file(job.staging, path, content, made_dirs, job.compare_with):
                 changed.append(path)
             paths.append(path)
     return paths, changed
+
+
+def render_page(renderer: Renderer, page) -> str:
+    try:
+        return renderer.render(page.template, page.context)
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
+    except Exception as exc:  # e.g. a filter given the wrong kind of value by a site template
+        raise TemplateProblem(*template_location(exc), f"template error: {type(exc).__name__}: {exc}") from None
 
 
 def template_location(exc: Exception) -> tuple[str, int | None]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 
+from babel.lists import format_list
+
 from .data import GROUPS
 from .formatting import month_label
 from .pages import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, change_row, child_rows, comparison_rows,
-                    display_name, group_changes, headline_figures, level_name, segment_rows, sibling_links)
+                    display_name, group_changes, headline_figures, level_name, parent_comparison, segment_rows,
+                    sibling_links)
 from .news import ON_REGION_PAGE, news_item
 from .opendata import DOWNLOADS, region_csv_path, region_json_path
 from .maps import map_features
@@ -19,45 +22,58 @@ def group_names(_) -> dict[str, str]:
             "formal": _("Pekerja formal"), "informal": _("Pekerja informal")}
 
 
-def region_page(site: Site, r: int, texts: Texts) -> Page:
-    _ = texts._
+def region_facts(site: Site, r: int) -> dict:
+    """What a region's page shows that reads the same in every language: figures, names, links.
+    Made once per region and shared by its pages in each language."""
     region = site.tree.regions[r]
-    children = child_rows(site, r, _) if site.tree.children[r] else []
-    comparison = comparison_rows(site, r, _) if r != site.tree.root else []
+    children = child_rows(site, r) if site.tree.children[r] else []
+    return {
+        "region": region,
+        "title": display_name(region),
+        "is_root": r == site.tree.root,
+        "base": relative_url(site.paths[r], ""),
+        "page_path": site.paths[r],
+        "breadcrumb": breadcrumb(site, r),
+        "headline": headline_figures(site, r),
+        "segments": segment_rows(site, r),
+        "children": children,
+        "gap_ranking": gap_ranking(site, children),
+        "changes": own_changes(site, r),
+        "group_changes": group_changes(site, r),
+        "siblings": sibling_links(site, r) if region.level == "desa" else [],
+        "comparison": comparison_rows(site, r) if r != site.tree.root else [],
+        "sources": [s for s, used in zip(site.cube.sources, site.cube.uses_source[r]) if used],
+        "illustrative": bool(site.illustrative[r]),
+        "news": region_news(site, r),
+        "news_url": relative_url(site.paths[r], "berita/"),
+    }
+
+
+def region_page(site: Site, r: int, texts: Texts, facts: dict | None = None) -> Page:
+    """The page of region r in one language (`facts` from region_facts, when already made)."""
+    _ = texts._
+    facts = facts or region_facts(site, r)
+    region, children, comparison = facts["region"], facts["children"], facts["comparison"]
     charts = [chart for chart in (
         map_chart(site, region.level, children, texts) if children and site.boundaries else None,
         comparison_chart(site, comparison, texts) if comparison else None,
         ranking_chart(site, region.level, children, texts) if children else None,
         trend_chart(site, r, texts),
     ) if chart is not None]
+    names = group_names(_)
     context = {
-        "region": region,
-        "title": display_name(region, _),
+        **facts,
         "level_name": level_name(region.level, _),
-        "is_root": r == site.tree.root,
-        "base": relative_url(site.paths[r], ""),
-        "page_path": site.paths[r],
-        "breadcrumb": breadcrumb(site, r, _),
-        "headline": headline_figures(site, r),
-        "segments": segment_rows(site, r),
-        "children": children,
         "children_level_name": level_name(CHILD_LEVEL[region.level], _) if children else "",
-        "gap_ranking": gap_ranking(site, children),
-        "changes": own_changes(site, r),
-        "group_changes": [{**row, "name": group_names(_)[row["group"]]} for row in group_changes(site, r)],
-        "siblings": sibling_links(site, r, _) if region.level == "desa" else [],
-        "comparison": comparison,
+        "group_changes": [{**row, "name": names[row["group"]]} for row in facts["group_changes"]],
+        "parent_comparison": parent_comparison(comparison, texts),
         "charts": charts,
-        "sources": [s for s, used in zip(site.cube.sources, site.cube.uses_source[r]) if used],
-        "illustrative": bool(site.illustrative[r]),
-        "news": region_news(site, r, _),
-        "news_url": relative_url(site.paths[r], "berita/"),
-        "downloads": {"json": relative_url(site.paths[r], region_json_path(region.code)),
-                      "csv": relative_url(site.paths[r], region_csv_path(region.code)),
+        "downloads": {"json": relative_url(site.paths[r], texts.site_root + region_json_path(region.code)),
+                      "csv": relative_url(site.paths[r], texts.site_root + region_csv_path(region.code)),
                       "all": relative_url(site.paths[r], DOWNLOADS)},
     }
     templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
-    return Page(site.paths[r] + "index.html", templates, context)
+    return Page(texts.prefix + site.paths[r] + "index.html", templates, context)
 
 
 def own_changes(site: Site, r: int, shown: int = 20) -> list[dict]:
@@ -73,13 +89,13 @@ def gap_ranking(site: Site, children: list[dict], shown: int = 10) -> list[dict]
     return [{**c, "cost": rates.yearly_cost(c["eligible"] - c["covered"]) if rates else None} for c in ranked]
 
 
-def region_news(site: Site, r: int, _) -> list[dict]:
+def region_news(site: Site, r: int) -> list[dict]:
     """The newest articles about this region or any place inside it (on the home page: all news)."""
     news = site.news
     if not news or not news.articles:
         return []
     indices = range(len(news.articles)) if r == site.tree.root else news.by_region.get(r, ())
-    return [news_item(news.articles[i], site.paths[r], site.tree, site.paths, lambda region: display_name(region, _))
+    return [news_item(news.articles[i], site.paths[r], site.tree, site.paths, display_name)
             for i in list(indices)[:ON_REGION_PAGE]]
 
 
@@ -99,7 +115,7 @@ def ranking_chart(site: Site, level: str, children: list[dict], texts: Texts) ->
     return Chart(
         id="chart-ranking", kind="ranking",
         title=_("Cakupan per %(level)s, diurutkan") % {"level": level_name(child_level, _).lower()},
-        summary=summary, spec=site.charts["ranking"].fill(rows),
+        summary=summary, spec=texts.charts["ranking"].fill(rows),
         columns=(level_name(child_level, _), _("Cakupan")),
         rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
     )
@@ -119,7 +135,7 @@ def map_chart(site: Site, level: str, children: list[dict], texts: Texts) -> Cha
             "worst": known[-1]["name"], "worst_rate": fmt.percent(known[-1]["rate"])}
     return Chart(
         id="chart-map", kind="map", title=_("Peta cakupan per %(level)s") % {"level": child_level.lower()},
-        summary=summary, spec=site.charts["map"].fill(features),
+        summary=summary, spec=texts.charts["map"].fill(features),
         columns=(child_level, _("Cakupan")),
         rows=tuple((c["name"], fmt.percent(c.get("rate"))) for c in sorted(children, key=lambda c: c["name"])),
         missing=tuple(missing),
@@ -134,12 +150,12 @@ def comparison_chart(site: Site, comparison: list[dict], texts: Texts) -> Chart 
     first, others = known[0], known[1:]
     summary = _("Cakupan %(name)s %(rate)s, dibandingkan dengan %(others)s.") % {
         "name": first["name"], "rate": fmt.percent(first["rate"]),
-        "others": _(" dan ").join(f"{c['name']} {fmt.percent(c['rate'])}" for c in others)}
+        "others": format_list([f"{c['name']} {fmt.percent(c['rate'])}" for c in others], locale=texts.locale)}
     return Chart(
         id="chart-comparison", kind="comparison",
         title=_("Dibandingkan dengan wilayah di atasnya"),
         summary=summary,
-        spec=site.charts["comparison"].fill([{"name": c["name"], "rate": round(c["rate"], 2)} for c in known]),
+        spec=texts.charts["comparison"].fill([{"name": c["name"], "rate": round(c["rate"], 2)} for c in known]),
         columns=(_("Wilayah"), _("Cakupan")),
         rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
     )
@@ -173,7 +189,7 @@ def trend_chart(site: Site, r: int, texts: Texts) -> Chart | None:
     return Chart(
         id="chart-trend", kind="trend", title=_("Tren cakupan per bulan"),
         summary=_("Cakupan: %(changes)s.") % {"changes": "; ".join(sentences)},
-        spec=site.charts["trend"].fill(rows),
+        spec=texts.charts["trend"].fill(rows),
         columns=(_("Bulan"), *(names[g] for g in series)),
         rows=table,
     )

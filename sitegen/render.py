@@ -57,7 +57,11 @@ def table_body(rows) -> Markup:
     return Markup("\n".join(out))
 
 
-def make_environment(site_templates: Path | None, locale: str, translations=None) -> jinja2.Environment:
+def make_environment(site_templates: Path | None, locale: str, translations=None,
+                     bytecode_folder: Path | None = None) -> jinja2.Environment:
+    """`bytecode_folder` keeps compiled templates between builds (compiling the theme costs ~0.2 s
+    per language); it must be one folder per language and catalog, since translations without
+    placeholders are compiled into the templates."""
     package = jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES))
     loaders = [jinja2.FileSystemLoader(str(site_templates))] if site_templates and site_templates.is_dir() else []
     loader = jinja2.ChoiceLoader([
@@ -73,6 +77,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_folder)) if bytecode_folder else None,
     )
     translations = translations or gettext_module.NullTranslations()
     env.constant_gettext = translations.gettext

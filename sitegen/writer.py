@@ -232,3 +232,14 @@ def exchange(a: Path, b: Path) -> bool:
     at_fdcwd = -100
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
     return result == 0
+
+
+class LanguageWriter:
+    """Writes one language's pages into its folder of the site ('' or 'en/')."""
+
+    def __init__(self, writer: SiteWriter, prefix: str):
+        self.writer = writer
+        self.prefix = prefix
+
+    def write(self, path: str, content: str | bytes) -> None:
+        self.writer.write(self.prefix + path, content)

@@ -112,6 +112,48 @@ def test_news_pages_render_without_errors(browser, server, path):
     page.close()
 
 
+def test_language_switch_opens_the_same_page_in_the_other_language(browser, server, bundled_site):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    village = f"desa/{first(bundled_site / 'desa')}/"
+    page.goto(server + village)
+    assert page.locator("html").get_attribute("lang") == "id"
+    title = page.locator("h1").inner_text()
+    page.locator(".language-switch a[hreflang=en]").click()
+    page.wait_for_url(server + "en/" + village)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == title  # the same village
+    assert page.locator("#headline-heading").inner_text().startswith("Summary")
+    page.locator(".language-switch a[hreflang=id]").click()
+    page.wait_for_url(server + village)
+    page.close()
+
+
+def test_search_finds_a_kecamatan_and_its_villages_and_opens_the_page(browser, server, bundled_site):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    errors, foreign = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    page.goto(server)
+    page.locator("header input[name=q]").fill("Simpang Empat")
+    page.locator("header input[name=q]").press("Enter")
+    page.wait_for_url("**/cari/?q=Simpang+Empat")
+    results = page.locator("#search-results li")
+    results.first.wait_for(timeout=10000)
+    texts = results.all_inner_texts()
+    villages = len(list((bundled_site / "desa").glob("63-10-06-*")))  # Simpang Empat is 63.10.06
+    assert texts[0].startswith("Kecamatan Simpang Empat")
+    assert len(texts) >= 1 + min(villages, 19), texts
+    results.first.locator("a").click()
+    page.wait_for_url("**/kecamatan/63-10-06-simpang-empat/")
+    assert page.locator("h1").inner_text() == "Kecamatan Simpang Empat"
+    page.goto(server + "en/cari/?q=batu%20licin")
+    page.locator("#search-results li").first.wait_for(timeout=10000)
+    assert "Batu Licin" in page.locator("#search-results li").first.inner_text()
+    assert not errors and not foreign, (errors, foreign)
+    page.close()
+
+
 def test_page_is_complete_before_any_chart_is_drawn(browser, server):
     """Without scrolling, the Vega bundle is not fetched and the data tables are visible."""
     page = browser.new_page(viewport={"width": 360, "height": 740})
@@ -126,7 +168,7 @@ def test_page_is_complete_before_any_chart_is_drawn(browser, server):
 
 @pytest.mark.parametrize("width", [320, 360])
 @pytest.mark.parametrize("path", ["", "kecamatan/63-10-04-satui/", "desa/63-10-04-2006-jombang/", "unduh/",
-                                  "metodologi/", "berita/"])
+                                  "metodologi/", "berita/", "cari/?q=simpang", "en/", "en/desa/63-10-04-2006-jombang/"])
 def test_layout_fits_a_small_screen(browser, server, width, path):
     """Nothing but a table's own scroll area may be wider than the screen, charts drawn or not."""
     page = browser.new_page(viewport={"width": width, "height": 740})
@@ -151,17 +193,23 @@ def test_a_village_page_prints_on_at_most_two_a4_sheets(browser, server, bundled
     page.close()
 
 
+@pytest.mark.parametrize("language", ["", "en/"])
 @pytest.mark.parametrize("page_kind", ["home", "kecamatan", "desa", "news", "article", "downloads", "methodology",
-                                       "changes", "404"])
-def test_axe_finds_no_serious_accessibility_problem(browser, server, bundled_site, page_kind):
+                                       "changes", "search", "404"])
+def test_axe_finds_no_serious_accessibility_problem(browser, server, bundled_site, page_kind, language):
     from axe_playwright_python.sync_playwright import Axe
 
+    if page_kind == "404" and language:
+        pytest.skip("one 404 page serves the whole site")
     path = {"home": "", "kecamatan": f"kecamatan/{first(bundled_site / 'kecamatan')}/",
             "desa": f"desa/{first(bundled_site / 'desa')}/", "news": "berita/",
             "article": "berita/optimalisasi-jaminan-sosial-ekosistem-desa/", "downloads": "unduh/",
-            "methodology": "metodologi/", "changes": "perubahan/", "404": "404.html"}[page_kind]
+            "methodology": "metodologi/", "changes": "perubahan/", "search": "cari/?q=batu",
+            "404": "404.html"}[page_kind]
     page = browser.new_page(viewport={"width": 360, "height": 740}, bypass_csp=True)  # axe is injected
-    page.goto(server + path)
+    page.goto(server + language + path)
+    if page_kind == "search":
+        page.locator("#search-results li").first.wait_for(timeout=10000)
     for chart in page.locator("[data-chart]").all():  # check the drawn charts too
         chart.scroll_into_view_if_needed()
         chart.locator("svg").first.wait_for(state="attached", timeout=15000)

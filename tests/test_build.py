@@ -34,9 +34,11 @@ def test_bundled_site_has_a_page_per_region(bundled_site):
     for name in ("404.html", "sitemap.xml", "robots.txt", MARKER):
         assert (bundled_site / name).is_file()
     news_pages = len(list((bundled_site / "berita").rglob("index.html")))
-    other_pages = ["unduh/", "metodologi/", "perubahan/"]
+    other_pages = ["unduh/", "metodologi/", "perubahan/", "cari/"]
     assert all((bundled_site / page / "index.html").is_file() for page in other_pages)
-    assert (bundled_site / "sitemap.xml").read_text().count("<loc>") == 170 + news_pages + len(other_pages)
+    for language in ("id", "en"):  # every page once per language (tests/test_languages.py checks the rest)
+        sitemap = (bundled_site / f"sitemap-{language}-1.xml").read_text()
+        assert sitemap.count("<loc>") == 170 + news_pages + len(other_pages)
 
 
 def test_home_page_headline_matches_published_totals(bundled_site):
@@ -56,8 +58,9 @@ def test_home_page_headline_matches_published_totals(bundled_site):
 
 def test_every_page_says_numbers_are_illustrative(bundled_site):
     for path in html_files(bundled_site):
-        if path.name == "index.html" and "berita" not in path.parts:
-            assert "Angka ilustratif" in path.read_text(encoding="utf-8"), path
+        if path.name == "index.html" and not {"berita", "cari"} & set(path.parts):
+            english = path.relative_to(bundled_site).parts[0] == "en"
+            assert ("Illustrative figures" if english else "Angka ilustratif") in path.read_text(encoding="utf-8"), path
 
 
 def test_every_chart_has_title_summary_and_table(bundled_site):
@@ -81,8 +84,9 @@ def test_internal_links_resolve_from_a_sub_path(bundled_site):
         for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("script", "data-vega"), ("img", "src")):
             for node in document.find_all(tag):
                 value = node.get(attr)
-                if not value or value.startswith(("mailto:", "#")) or "canonical" in node.get("rel", []):
-                    continue  # the canonical address names the public site; browsers do not fetch it
+                rel = node.get("rel", [])
+                if not value or value.startswith(("mailto:", "#")) or "canonical" in rel or (tag == "link" and node.get("hreflang")):
+                    continue  # the canonical and alternate addresses name the public site; browsers do not fetch them
                 target = urljoin(page_url, value)
                 if not target.startswith(base):
                     assert tag == "a", f"{path}: resource from another host: {value}"
@@ -119,7 +123,8 @@ def test_base_url_option_sets_absolute_urls(make_site, run_cli):
     make_site()
     result = run_cli("build", "--base-url", "https://example.org/jamsostek")
     assert result.exit_code == 0, result.output
-    assert "<loc>https://example.org/jamsostek/kecamatan/" in Path("_site/sitemap.xml").read_text()
+    assert "<loc>https://example.org/jamsostek/sitemap-id-1.xml</loc>" in Path("_site/sitemap.xml").read_text()
+    assert "<loc>https://example.org/jamsostek/en/kecamatan/" in Path("_site/sitemap-en-1.xml").read_text()
     assert "Sitemap: https://example.org/jamsostek/sitemap.xml" in Path("_site/robots.txt").read_text()
     assert 'href="/jamsostek/assets/style.' in Path("_site/404.html").read_text()
 

@@ -18,7 +18,7 @@ from sitegen.pages import headline_figures
 
 def load_site(root):
     inputs = load_inputs(BuildOptions(data=root / "data"), Problems())
-    return build_model(inputs, charts={})
+    return build_model(inputs)
 
 
 def test_each_parent_is_the_sum_of_its_children(make_site):

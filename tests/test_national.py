@@ -92,7 +92,7 @@ def test_nasional_root_and_roll_ups_through_every_level(national, run_cli):
     assert "<h1>Indonesia</h1>" in Path("_site/index.html").read_text(encoding="utf-8")
     assert list(Path("_site/provinsi").iterdir())[0].name == "63-kalimantan-selatan"
     assert (Path("_site/kabupaten") / "63-10-kabupaten-tanah-bumbu" / "index.html").is_file()
-    site = build_model(load_inputs(BuildOptions(data=Path("data")), Problems()), charts={})
+    site = build_model(load_inputs(BuildOptions(data=Path("data")), Problems()))
     cube, tree = site.cube, site.tree
     leaves = [i for i, region in enumerate(tree.regions) if region.level == "desa"]
     for code in ("ID", "63", "63.10"):
