@@ -60,7 +60,7 @@ def page_front_matter(page, numbers) -> dict:
                       "eligible": "–" if row["eligible"] is None else numbers.integer(row["eligible"]),
                       "rate": numbers.percent(row["rate"])} for row in c["segments"]],
         "charts": [{"id": ch.id, "title": ch.title, "summary": ch.summary, "spec": ch.spec,
-                    "columns": list(ch.columns), "rows": [list(r) for r in ch.rows]} for ch in c["charts"]],
+                    "columns": list(ch.columns), "rows": [[c[0] if isinstance(c, tuple) else c for c in r] for r in ch.rows]} for ch in c["charts"]],
         "children": [{"name": ch["name"], "url": "/" + ch["url"].lstrip("./"),
                       "covered": numbers.integer(ch.get("covered") or 0), "rate": numbers.percent(ch.get("rate"))}
                      for ch in c["children"]],

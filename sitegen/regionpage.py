@@ -99,6 +99,12 @@ def region_news(site: Site, r: int) -> list[dict]:
             for i in list(indices)[:ON_REGION_PAGE]]
 
 
+def rate_cell(rate: float | None, fmt) -> tuple[str, float | None]:
+    """A rate in a chart's table: its text, and its value for the bar drawn behind it."""
+    known = rate is not None and not math.isnan(rate)
+    return fmt.percent(rate), (min(max(rate, 0.0), 100.0) if known else None)
+
+
 def ranking_chart(site: Site, level: str, children: list[dict], texts: Texts) -> Chart | None:
     _, fmt = texts._, texts.numbers
     known = [c for c in children if c.get("rate") is not None]
@@ -117,7 +123,7 @@ def ranking_chart(site: Site, level: str, children: list[dict], texts: Texts) ->
         title=_("Cakupan per %(level)s, diurutkan") % {"level": level_name(child_level, _).lower()},
         summary=summary, spec=texts.charts["ranking"].fill(rows),
         columns=(level_name(child_level, _), _("Cakupan")),
-        rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
+        rows=tuple((c["name"], rate_cell(c["rate"], fmt)) for c in known),
     )
 
 
@@ -137,7 +143,7 @@ def map_chart(site: Site, level: str, children: list[dict], texts: Texts) -> Cha
         id="chart-map", kind="map", title=_("Peta cakupan per %(level)s") % {"level": child_level.lower()},
         summary=summary, spec=texts.charts["map"].fill(features),
         columns=(child_level, _("Cakupan")),
-        rows=tuple((c["name"], fmt.percent(c.get("rate"))) for c in sorted(children, key=lambda c: c["name"])),
+        rows=tuple((c["name"], rate_cell(c.get("rate"), fmt)) for c in sorted(children, key=lambda c: c["name"])),
         missing=tuple(missing),
     )
 
@@ -157,7 +163,7 @@ def comparison_chart(site: Site, comparison: list[dict], texts: Texts) -> Chart 
         summary=summary,
         spec=texts.charts["comparison"].fill([{"name": c["name"], "rate": round(c["rate"], 2)} for c in known]),
         columns=(_("Wilayah"), _("Cakupan")),
-        rows=tuple((c["name"], fmt.percent(c["rate"])) for c in known),
+        rows=tuple((c["name"], rate_cell(c["rate"], fmt)) for c in known),
     )
 
 
@@ -184,7 +190,7 @@ def trend_chart(site: Site, r: int, texts: Texts) -> Chart | None:
         return None
     # The table has one row per month and one column per group: easier to read than a long list.
     table = tuple(
-        (month_label(period, texts.locale), *(fmt.percent(series[g][p]) for g in series))
+        (month_label(period, texts.locale), *(rate_cell(series[g][p], fmt) for g in series))
         for p, period in enumerate(periods) if any(not math.isnan(series[g][p]) for g in series))
     return Chart(
         id="chart-trend", kind="trend", title=_("Tren cakupan per bulan"),

@@ -52,9 +52,20 @@ def table_body(rows) -> Markup:
     out = []
     for row in rows:
         cells = [f'<th scope="row">{escape(row[0])}</th>']
-        cells += [f'<td class="num">{escape(cell)}</td>' for cell in row[1:]]
+        cells += [number_cell(cell) for cell in row[1:]]
         out.append("<tr>" + "".join(cells) + "</tr>")
     return Markup("\n".join(out))
+
+
+def number_cell(cell) -> str:
+    """A number; a rate comes as (text, percent) and gets a bar behind it, so that the table
+    reads at a glance like the chart it stands in for (without JavaScript, or in print)."""
+    if isinstance(cell, tuple):
+        text, value = cell
+        if value is not None:
+            return f'<td class="num bar" style="--pct:{value:.1f}%">{escape(text)}</td>'
+        cell = text
+    return f'<td class="num">{escape(cell)}</td>'
 
 
 def make_environment(site_templates: Path | None, locale: str, translations=None,

@@ -249,3 +249,13 @@ def test_pages_stay_within_the_weight_budgets(bundled_site):
     css, script = gz(next(bundled_site.glob("assets/style.*.css"))), gz(next(bundled_site.glob("assets/charts.*.js")))
     assert css <= 15 * 1024
     assert max(desa) + css + script <= 150 * 1024
+
+
+def test_chart_tables_draw_each_rate_as_a_bar_without_javascript(bundled_site):
+    page = soup(next((bundled_site / "kecamatan").iterdir()) / "index.html")
+    cells = page.select("#chart-ranking ~ details td.bar")
+    assert len(cells) >= 2
+    for cell in cells:
+        shown = float(cell.get_text(strip=True).rstrip("%").replace(",", "."))
+        width = float(re.fullmatch(r"--pct:([\d.]+)%", cell["style"]).group(1))
+        assert abs(width - shown) <= 0.1, (cell, shown, width)
