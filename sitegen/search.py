@@ -9,14 +9,15 @@ Files (UTF-8, compact JSON, byte-identical for the same entries):
 - `meta.json`: format and `version` (a checksum of the other files: search.js asks for them
   with `?v=version`, so a browser never mixes two builds), the normalisation tables VARIANTS
   and STOPWORDS (search.js normalises queries with these), the kind labels, the first group
-  of each level, and which word shards exist (`shards`, `split`).
+  and the first document of each level, and which word shards exist (`shards`, `split`).
 - `t/<abc>.json`, word shards: every index word starting with those three characters (a word
   of one or two characters has a shard of its own name). A shard larger than SPLIT_BYTES also
   exists cut by the fourth character (`t/<abcd>.json`), for query words of four characters or
-  more. Each word maps to `[titles]` or `[titles, groups, sizes]`: `titles` the documents with
-  the word in their title, as 2 × number + 1 if the word is their whole name written without
-  spaces; `groups` the groups with the word in their context or text, and their sizes. Lists
-  are sorted and delta-encoded. `"@"` gives the group of every document in the shard's titles.
+  more. Each word maps to `[titles]` or `[titles, groups, sizes]`: `titles` lists 3 × number +
+  1 for the documents whose whole name (written without spaces) is the word, + 0 for the other
+  documents with the word in their title, + 2 for those with it only in their text; `groups`
+  the groups with the word in their context, `sizes` their sizes. Lists are sorted and
+  delta-encoded. `"@"` gives the group of every document in the shard's titles.
 - `d/<n>.json`: `[title, kind, path, context]` of documents n × CHUNK … (n + 1) × CHUNK − 1.
 - `g/<n>.json`: a group, the documents of one level that share a context (at most GROUP_SIZE):
   `[context, [[number, title, kind, path], …]]`.
@@ -32,12 +33,12 @@ comma-separated part written together ("batu licin" → "batulicin") and the who
 written together.
 
 A query's words (kind words dropped) match a document when each is the beginning of an index
-word of its title, or of its context or text (a word shorter than MIN_PREFIX characters must
-be a whole word; a variant also matches its canonical form). The query with two adjacent
-words written together, or all of them, is tried too. Results, each group in number order:
-exact name (the query written together is the whole name), name that starts with the query,
-every word in the title, then the others (a word only in the context or text) by level, the
-places whose context has every word first.
+word of its title, text or context (a word shorter than MIN_PREFIX characters must be a whole
+word; a variant also matches its canonical form). The query with two adjacent words written
+together, or all of them, is tried too. Results, each kind in number order: exact name (the
+query written together is the whole name), name that starts with the query, every word in the
+title; then the others (some word only in the context or text) by level, in a level first the
+places whose context has every word (a kecamatan's villages), then the other documents.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ import zlib
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -139,26 +141,48 @@ def index_words(text: str) -> list[str]:
     return [VARIANTS.get(t, t) for t in tokens(text) if t not in _STOP]
 
 
-def _keys(text: str, keys: set[str]) -> tuple[str, str]:
+def _keys(text: str, keys: set[str]) -> str:
     """Add the index words of a title or context to `keys`: its words, and each two adjacent
-    words of one comma-separated part written together. Returns the whole text as one word
-    and its words as written, for sorting."""
-    whole, spelled = [], []
+    words of one comma-separated part written together. Returns the whole text as one word."""
+    whole = []
     for part in text.split(",") if "," in text else (text,):
-        raw = tokens(part)
-        if not _STOP.isdisjoint(raw):
-            raw = [t for t in raw if t not in _STOP]
-        if _VARIANT_SET.isdisjoint(raw):
-            words = raw
-        else:
-            words = [VARIANTS.get(t, t) for t in raw]
-            keys.update([a + b for a, b in zip(raw, raw[1:])])  # 'seirampah' as well as 'sungairampah'
-        keys.update(words)
-        if len(words) > 1:
-            keys.update([a + b for a, b in zip(words, words[1:])])
-        whole += words
-        spelled += raw
-    return "".join(whole), " ".join(spelled)
+        words = _part_words(part)
+        keys.update(words[0])
+        whole += words[1]
+    return "".join(whole)
+
+
+@lru_cache(maxsize=65536)
+def _part_words(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The index words of a comma-separated part, and its words in order. Cached: a context
+    ('Kecamatan X, Kabupaten Y, Provinsi Z') repeats its parts thousands of times."""
+    raw = tokens(part)
+    if not _STOP.isdisjoint(raw):
+        raw = [t for t in raw if t not in _STOP]
+    keys = []
+    if _VARIANT_SET.isdisjoint(raw):
+        words = raw
+    else:
+        words = [VARIANTS.get(t, t) for t in raw]
+        keys += [a + b for a, b in zip(raw, raw[1:])]  # 'seirampah' as well as 'sungairampah'
+    keys += words
+    keys += [a + b for a, b in zip(words, words[1:])]
+    return tuple(keys), tuple(words)
+
+
+def _title_keys(title: str) -> tuple[str, set[str]]:
+    """_keys() of a title, faster for the usual one: ASCII, no comma, no variant."""
+    if "," in title or not title.isascii():
+        words: set[str] = set()
+        return _keys(title, words), words
+    raw = _TOKEN.findall(title.lower())
+    if not _STOP.isdisjoint(raw):
+        raw = [t for t in raw if t not in _STOP]
+    if not _VARIANT_SET.isdisjoint(raw):
+        words = set()
+        return _keys(title, words), words
+    words = {*raw, *[a + b for a, b in zip(raw, raw[1:])]} if len(raw) > 2 else set(raw)
+    return "".join(raw), words  # two words: their pair is the whole name
 
 
 def _deltas(ids) -> list[int]:
@@ -201,55 +225,63 @@ def search_index_files(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
 
 def _build(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
     if not entries:
-        return {"index/meta.json": _meta(0, 0, [], [], {}, "0", [0] * (OTHER_RANK + 2))}
+        return {"index/meta.json": _meta(0, 0, [], [], {}, "0", [0] * (OTHER_RANK + 2), [0] * (OTHER_RANK + 2))}
     levels = {"": HOME_RANK, **LEVEL_RANKS}
     title_number: dict[str, int] = {}
-    group_number: dict[tuple[int, str, str], int] = {}
+    group_number: dict[tuple[int, str], int] = {}
     doc_title, doc_group, doc_level = [], [], []
-    for entry in entries:
+    texts: dict[int, set[str]] = {}  # entry → the words of its text
+    for i, entry in enumerate(entries):
         title = title_number.get(entry.title)
         if title is None:
             title = title_number[entry.title] = len(title_number)
         level = levels.get(entry.path[:entry.path.find("/")], OTHER_RANK)
-        key = (level, entry.context, entry.text)
+        key = (level, entry.context)
         group = group_number.get(key)
         if group is None:
             group = group_number[key] = len(group_number)
         doc_title.append(title)
         doc_group.append(group)
         doc_level.append(level)
+        if entry.text:
+            texts[i] = set(index_words(entry.text))
+
+    # Words are numbered as they come, then renumbered in alphabetical order (shards are ranges).
+    word_id: dict[str, int] = {}
+    number = word_id.setdefault
 
     # Groups (the documents of one level that share a context) in place order.
     group_keys = list(group_number)
     group_words = []
-    for _level, context, text in group_keys:
+    for _level, context in group_keys:
         words: set[str] = set()
         _keys(context, words)
-        if text:
-            words.update(index_words(text))
-        group_words.append(words)
+        group_words.append([number(w, len(word_id)) for w in words])
     group_order = sorted(range(len(group_keys)), key=lambda g: (group_keys[g][0], normalize(group_keys[g][1]),
-                                                                 *group_keys[g][1:]))
+                                                                 group_keys[g][1]))
     group_rank = [0] * len(group_keys)
     for rank, g in enumerate(group_order):
         group_rank[g] = rank
 
-    # Titles: their index words, the whole name among them (flagged), the name to sort by.
+    # Titles: their index words, the whole name first (it is flagged), the name to sort by.
     titles = list(title_number)
-    title_words, title_sort, named = [], [], []
+    flat: list[int] = []
+    lengths, title_sort, named = [], [], []
     for title in titles:
-        words = set()
-        name, sort_name = _keys(title, words)
+        name, words = _title_keys(title)
         if name:
             words.discard(name)
-            title_words.append([name, *words])  # the whole name first: it is flagged
-        else:
-            title_words.append(list(words))
-        title_sort.append(sort_name)
+            flat.append(number(name, len(word_id)))
+        flat += [number(w, len(word_id)) for w in words]
+        lengths.append(len(words) + bool(name))
+        title_sort.append(name)  # names sort as written together, variants as their canonical form
         named.append(bool(name))
+    text_words = {}  # entry → the words of its text that are not words of its title
+    for i, words in texts.items():
+        name, in_title = _title_keys(entries[i].title)
+        text_words[i] = [number(w, len(word_id)) for w in sorted(words - in_title - {name})]
 
-    # Documents in result order: level, name, place; the rest only makes the order total.
-    paths = [entry.path for entry in entries]
+    # Documents in result order: level, name, place (equal ones keep the order of `entries`).
     kinds_of = [entry.kind for entry in entries]
     width = len(str(len(group_keys)))
     place_key = [f"\0{rank:0{width}}" for rank in group_rank]
@@ -274,25 +306,32 @@ def _build(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
     for gid, rank in enumerate(group_place):
         groups_of_place[rank].append(gid)
 
-    all_words = set().union(*title_words, *group_words)
-    words = sorted(all_words)
-    word_number = {word: n for n, word in enumerate(words)}
+    words = list(word_id)
+    alphabetical = sorted(range(len(words)), key=words.__getitem__)
+    rank_of_word = np.empty(len(words), dtype=np.int64)
+    rank_of_word[alphabetical] = np.arange(len(words))
+    words = [words[w] for w in alphabetical]
 
-    # Title lists: for each word, 2 × document + 1 if the word is the document's whole name.
-    flat = [word_number[w] for ws in title_words for w in ws]
-    lengths = np.array([len(ws) for ws in title_words], dtype=np.int64)
+    # Title lists: for each word, 3 × document + 1 if the word is the document's whole name, + 2 if
+    # it is a word of its text only, + 0 if it is another word of its title.
+    lengths = np.array(lengths, dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(titles) else np.zeros(0, np.int64)
     flags = np.zeros(len(flat), dtype=np.int64)
     flags[starts[np.array(named, dtype=bool)]] = 1
-    flat = np.array(flat, dtype=np.int64)
+    flat = rank_of_word[np.array(flat, dtype=np.int64)] if flat else np.zeros(0, np.int64)
     doc_titles = np.array([doc_title[i] for i in order], dtype=np.int64)
     per_doc = lengths[doc_titles]
     total = int(per_doc.sum())
     first = np.repeat(np.cumsum(per_doc) - per_doc, per_doc)
     at = np.repeat(starts[doc_titles], per_doc) + np.arange(total) - first
     posting_word = flat[at]
-    posting_value = np.repeat(np.arange(len(order), dtype=np.int64) * 2, per_doc) + flags[at]
-    by_word = np.argsort(posting_word, kind="stable")
+    posting_value = np.repeat(np.arange(len(order), dtype=np.int64) * 3, per_doc) + flags[at]
+    if any(text_words.values()):
+        number_of = {i: n for n, i in enumerate(order) if i in text_words}
+        extra = [(w, 3 * number_of[i] + 2) for i, ws in text_words.items() for w in ws]
+        posting_word = np.concatenate((posting_word, rank_of_word[np.array([w for w, _ in extra], dtype=np.int64)]))
+        posting_value = np.concatenate((posting_value, np.array([v for _, v in extra], dtype=np.int64)))
+    by_word = np.lexsort((posting_value, posting_word))
     posting_word, posting_value = posting_word[by_word], posting_value[by_word]
     counts = np.bincount(posting_word, minlength=len(words))
     ends = np.cumsum(counts)
@@ -301,11 +340,11 @@ def _build(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
     t_begin = offsets[begins].tolist()
     t_end = np.maximum(offsets[ends] - 1, offsets[begins]).tolist()  # a word only in contexts: ''
 
-
     context_lists: dict[int, list[int]] = defaultdict(list)
+    ranks = rank_of_word.tolist()
     for rank, g in enumerate(group_order):
         for word in group_words[g]:
-            context_lists[word_number[word]] += groups_of_place[rank]
+            context_lists[ranks[word]] += groups_of_place[rank]
     sizes = np.bincount(doc_gid).tolist()
 
     # The shards: words by their first SHARD_PREFIX characters. A shard larger than SPLIT_BYTES is
@@ -320,19 +359,34 @@ def _build(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
     for n, in_context in context_lists.items():
         sizes_text = ",".join([str(sizes[g]) for g in in_context])
         parts[n] += f",{_ints(in_context)},[{sizes_text}]"
-    begins, ends = begins.tolist(), ends.tolist()
 
-    def shard_file(low: int, high: int) -> bytes:
+    shard_start = begins[word_bounds[:-1]]  # each shard's first posting (its words are consecutive)
+    shard_of_posting = np.repeat(np.arange(len(shards)), np.diff(np.append(shard_start, len(posting_value))))
+    pairs = np.unique(shard_of_posting * (len(order) + 1) + posting_value // 3)  # (shard, document)
+    pair_bounds = np.searchsorted(pairs // (len(order) + 1), np.arange(len(shards) + 1))
+    pair_docs = pairs % (len(order) + 1)
+    table_text, table_at = _delta_text(pair_docs, pair_bounds[:-1][np.diff(pair_bounds) > 0])
+    group_text, group_at = _delta_text(doc_gid[pair_docs], np.arange(len(pair_docs)))  # not deltas: all firsts
+    pair_bounds = pair_bounds.tolist()
+    table_at, group_at = table_at.tolist(), group_at.tolist()
+
+    def shard_file(low: int, high: int, shard=None) -> bytes:
         """The words low…high − 1, and "@": the group of every document in their title lists."""
-        numbers = np.unique(posting_value[begins[low]:ends[high - 1]] >> 1)
-        table = _ints(numbers.tolist()) + ",[" + ",".join(map(str, doc_gid[numbers].tolist())) + "]"
+        if shard is None:
+            numbers = np.unique(posting_value[begins[low]:ends[high - 1]] // 3)
+            table = _ints(numbers.tolist()) + ",[" + ",".join(map(str, doc_gid[numbers].tolist())) + "]"
+        else:
+            first, last = pair_bounds[shard], pair_bounds[shard + 1]
+            table = (f"[{table_text[table_at[first]:max(table_at[last] - 1, table_at[first])]}],"
+                     f"[{group_text[group_at[first]:max(group_at[last] - 1, group_at[first])]}]")
         return ('{"@":[' + table + "]," + "],".join(parts[low:high]) + "]}").encode()
 
     files: dict[str, bytes] = {}
     split: dict[str, str] = {}
     for shard, name in enumerate(shards):
         low, high = word_bounds[shard], word_bounds[shard + 1]
-        files[f"index/t/{name}.json"] = data = shard_file(low, high)
+        data = shard_file(low, high, shard)
+        files[f"index/t/{name}.json"] = data
         if len(data) > SPLIT_BYTES and len(name) == SHARD_PREFIX:
             start = low + (words[low] == name)  # a word as long as the shard's name sorts first
             tails = []
@@ -346,9 +400,11 @@ def _build(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
             split[name] = "".join(tails)
 
     # What the results show: documents by number (d/), and by group (g/).
-    escaped = _json_strings([text for i in order for text in (entries[i].title, paths[i])])
+    kind_numbers = [kinds[kind] for kind in kinds_of]
+    escaped = _json_strings([text for entry in entries for text in (entry.title, entry.path)])
+    shown = [f'"{title}",{kind},"{path}"' for title, kind, path in zip(escaped[::2], kind_numbers, escaped[1::2])]
+    shown = [shown[i] for i in order]  # made in the entries' order, which is the order they are in memory
     context_json = _json_strings([group_keys[g][1] for g in group_order])
-    shown = [f'"{title}",{kinds[kinds_of[i]]},"{path}"' for title, i, path in zip(escaped[::2], order, escaped[1::2])]
     docs = [f'[{doc},"{context_json[rank]}"]' for doc, rank in zip(shown, doc_place.tolist())]
     for start in range(0, len(docs), CHUNK):
         files[f"index/d/{start // CHUNK}.json"] = ("[" + ",".join(docs[start:start + CHUNK]) + "]").encode()
@@ -364,19 +420,21 @@ def _build(entries: Sequence[SearchEntry]) -> dict[str, bytes]:
     # The first group of each level: search.js orders context matches by level.
     place_level = [group_keys[g][0] for g in group_order]
     levels_at = np.searchsorted([place_level[rank] for rank in group_place], np.arange(OTHER_RANK + 2)).tolist()
+    doc_levels_at = np.searchsorted([doc_level[i] for i in order], np.arange(OTHER_RANK + 2)).tolist()
     files["index/meta.json"] = _meta(len(order), len(group_place), list(kinds), shards, split, f"{version:08x}",
-                                     levels_at)
+                                     levels_at, doc_levels_at)
     return files
 
 
 def _meta(docs: int, groups: int, kinds: list[str], shards: list[str], split: dict[str, str], version: str,
-          levels: list[int]) -> bytes:
+          levels: list[int], doc_levels: list[int]) -> bytes:
     """`version` changes with the other files; search.js asks for them with ?v=version, so that
     a browser never mixes files of two builds."""
     return _dump({"format": FORMAT, "version": version, "docs": docs, "groups": groups, "chunk": CHUNK,
                   "min_prefix": MIN_PREFIX,
                   "shard_prefix": SHARD_PREFIX, "max_words": MAX_WORDS, "variants": VARIANTS,
-                  "stopwords": list(STOPWORDS), "kinds": kinds, "levels": levels, "shards": _shard_list(shards),
+                  "stopwords": list(STOPWORDS), "kinds": kinds, "levels": levels, "doc_levels": doc_levels,
+                  "shards": _shard_list(shards),
                   "split": split})
 
 
@@ -517,12 +575,14 @@ class _Index:
 
     def names(self, alternatives) -> set[int]:
         """Documents whose whole name (written without spaces) an alternative matches."""
-        return {v >> 1 for values, _ in self.matching(alternatives) for v in values if v & 1}
+        return {v // 3 for values, _ in self.matching(alternatives) for v in values if v % 3 == 1}
 
-    def term(self, alternatives) -> tuple[set[int], set[int]]:
-        """Documents with a matching title word, groups with a matching context word."""
+    def term(self, alternatives) -> tuple[set[int], set[int], set[int]]:
+        """Documents with a matching word in their title, in their text; groups with one in their context."""
         found = self.matching(alternatives)
-        return {v >> 1 for values, _ in found for v in values}, {g for _, groups in found for g in groups}
+        titled = {v // 3 for values, _ in found for v in values if v % 3 != 2}
+        texts = {v // 3 for values, _ in found for v in values if v % 3 == 2}
+        return titled, texts, {g for _, groups in found for g in groups}
 
     def doc(self, number: int) -> list:
         """[title, kind, path, context]"""
@@ -535,8 +595,8 @@ class _Index:
 
 @dataclass
 class _Outcome:
-    top: list[tuple[int, str]]                 # exact, start and title matches, in order
-    groups: list[tuple[int, set[int] | None]]  # then these groups: all their other documents (None), or these
+    top: list[tuple[int, str]]   # exact, start and title matches, in order
+    rest: list[tuple[int, int]]  # then these, in order: (group, -1) all its other documents; (-1, document)
     total: int
 
 
@@ -549,49 +609,49 @@ def _evaluate(index: _Index, query: str) -> _Outcome:
     start = index.names(whole) - exact
     titled: set[int] = set()
     pure: set[int] = set()   # groups whose context has every word
-    mixed: set[int] = set()  # documents with each word in their title or their context
+    mixed: set[int] = set()  # documents with each word in their title, text or context
     for terms in readings:
         found = [index.term(term) for term in terms]
-        titled |= set.intersection(*(t for t, _ in found))
-        pure |= set.intersection(*(g for _, g in found))
-        for number in set().union(*(t for t, _ in found)):
+        titled |= set.intersection(*(t for t, _, _ in found))
+        pure |= set.intersection(*(g for _, _, g in found))
+        for number in set().union(*(t | x for t, x, _ in found)):
             gid = index.group_of[number]
-            if all(number in t or gid in g for t, g in found):
+            if all(number in t or number in x or gid in g for t, x, g in found):
                 mixed.add(number)
     titled -= exact | start
     top = exact | start | titled
-    extra: dict[int, set[int]] = defaultdict(set)
-    for number in mixed - top:
-        if index.group_of[number] not in pure:
-            extra[index.group_of[number]].add(number)
+    others = [n for n in mixed - top if index.group_of[n] not in pure]
     overlap = sum(1 for number in top if index.group_of[number] in pure)
-    total = len(top) + sum(index.group_size[g] for g in pure) - overlap + sum(map(len, extra.values()))
+    total = len(top) + sum(index.group_size[g] for g in pure) - overlap + len(others)
     ranked = [(n, match) for match, matched in zip(MATCHES, (exact, start, titled)) for n in sorted(matched)]
-    # Context matches by level; in a level, the places whose context has every word first.
-    levels = index.meta["levels"]
-    groups = sorted([(g, None) for g in pure] + list(extra.items()),
-                    key=lambda item: (bisect.bisect_right(levels, item[0]), item[1] is not None, item[0]))
-    return _Outcome(ranked, groups, total)
+    # The others by level; in a level, the places whose context has every word first.
+    group_levels, doc_levels = index.meta["levels"], index.meta["doc_levels"]
+    rest = sorted([(g, -1) for g in pure] + [(-1, n) for n in others],
+                  key=lambda r: (bisect.bisect_right(group_levels, r[0]), 0, r[0]) if r[1] < 0
+                  else (bisect.bisect_right(doc_levels, r[1]), 1, r[1]))
+    return _Outcome(ranked, rest, total)
 
 
 def _results(index: _Index, outcome: _Outcome, limit: int) -> list[dict]:
     kinds = index.meta["kinds"]
-
-    def result(context: str, member: list, match: str) -> dict:
-        number, title, kind, path = member
-        return {"title": title, "kind": kinds[kind], "path": path, "context": context, "match": match}
-
     results = []
-    for number, match in outcome.top[:limit]:
+
+    def add(number: int, match: str) -> None:
         title, kind, path, context = index.doc(number)
-        results.append(result(context, [number, title, kind, path], match))
+        results.append({"title": title, "kind": kinds[kind], "path": path, "context": context, "match": match})
+
+    for number, match in outcome.top[:limit]:
+        add(number, match)
     shown = {n for n, _ in outcome.top}
-    for gid, only in outcome.groups:
+    for gid, number in outcome.rest:
         if len(results) >= limit:
             break
+        if number >= 0:
+            add(number, "context")
+            continue
         context, members = index.group(gid)
-        results += [result(context, m, "context") for m in members
-                    if (m[0] in only if only is not None else m[0] not in shown)][:limit - len(results)]
+        results += [{"title": title, "kind": kinds[kind], "path": path, "context": context, "match": "context"}
+                    for n, title, kind, path in members if n not in shown][:limit - len(results)]
     return results
 
 

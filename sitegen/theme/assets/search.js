@@ -136,29 +136,31 @@
     return found;
   }
 
+  // _Index.names(): documents whose whole name an alternative matches (title value 3n + 1).
   function names(alts) {
     var out = {};
     matching(alts).forEach(function (entry) {
       var values = entry[0];
-      for (var i = 0; i < values.length; i++) if (values[i] & 1) out[values[i] >> 1] = true;
+      for (var i = 0; i < values.length; i++) if (values[i] % 3 === 1) out[Math.floor(values[i] / 3)] = true;
     });
     return out;
   }
 
+  // _Index.term(): documents with the word in their title, in their text; groups with it in their context.
   function term(alts) {
-    var docs = {}, groups = {};
+    var docs = {}, texts = {}, groups = {};
     matching(alts).forEach(function (entry) {
       var values = entry[0], gs = entry[1], i;
-      for (i = 0; i < values.length; i++) docs[values[i] >> 1] = true;
+      for (i = 0; i < values.length; i++) (values[i] % 3 === 2 ? texts : docs)[Math.floor(values[i] / 3)] = true;
       for (i = 0; i < gs.length; i++) groups[gs[i]] = true;
     });
-    return {docs: docs, groups: groups};
+    return {docs: docs, texts: texts, groups: groups};
   }
 
-  function level(gid) {  // bisect_right over meta.levels, the first group of each level
-    var n = 0;
-    while (n < meta.levels.length && meta.levels[n] <= gid) n++;
-    return n;
+  function level(firsts, n) {  // bisect_right: firsts[i] is the first group (or document) of level i
+    var i = 0;
+    while (i < firsts.length && firsts[i] <= n) i++;
+    return i;
   }
 
   function keys(set) { return Object.keys(set).map(Number).sort(function (a, b) { return a - b; }); }
@@ -174,7 +176,7 @@
     return out;
   }
 
-  // search.py's _evaluate(): the ranked documents, then the groups that follow them.
+  // search.py's _evaluate(): the ranked documents, then the rest (groups, or documents).
   function evaluate(words) {
     var p = plan(words);
     var exact = names(p.whole.map(function (alt) { return [alt[0], false]; }));
@@ -186,12 +188,16 @@
       for (key in t) if (has(t, key)) titled[key] = true;
       for (key in g) if (has(g, key)) pure[key] = true;
       found.forEach(function (f) {
-        for (var number in f.docs) {
-          if (!has(f.docs, number) || has(mixed, number)) continue;
-          var gid = groupOf[number], all = true;
-          for (var i = 0; i < found.length && all; i++) all = has(found[i].docs, number) || has(found[i].groups, gid);
-          if (all) mixed[number] = true;
-        }
+        [f.docs, f.texts].forEach(function (set) {
+          for (var number in set) {
+            if (!has(set, number) || has(mixed, number)) continue;
+            var gid = groupOf[number], all = true;
+            for (var i = 0; i < found.length && all; i++) {
+              all = has(found[i].docs, number) || has(found[i].texts, number) || has(found[i].groups, gid);
+            }
+            if (all) mixed[number] = true;
+          }
+        });
       });
     });
     var top = {}, ranked = [];
@@ -200,55 +206,54 @@
         if (!has(top, n)) { top[n] = true; ranked.push([n, pair[0]]); }
       });
     });
-    var extra = {}, overlap = {}, total = ranked.length;
+    var rest = [], overlap = {}, total = ranked.length;
     keys(mixed).forEach(function (n) {
-      var gid = groupOf[n];
-      if (has(top, n) || has(pure, gid)) return;
-      (extra[gid] = extra[gid] || []).push(n);
+      if (has(top, n) || has(pure, groupOf[n])) return;
+      rest.push({doc: n, count: 1, order: [level(meta.doc_levels, n), 1, n]});
       total++;
     });
     ranked.forEach(function (r) {
       var gid = groupOf[r[0]];
       if (has(pure, gid)) overlap[gid] = (overlap[gid] || 0) + 1;
     });
-    var groups = [];
     keys(pure).forEach(function (g) {
       var count = groupSize[g] - (overlap[g] || 0);
       total += count;
-      if (count > 0) groups.push({gid: g, only: null, count: count});
+      if (count > 0) rest.push({gid: g, count: count, order: [level(meta.levels, g), 0, g]});
     });
-    keys(extra).forEach(function (g) { groups.push({gid: g, only: extra[g], count: extra[g].length}); });
-    // Context matches by level; in a level, the places whose context has every word first.
-    groups.sort(function (a, b) {
-      return level(a.gid) - level(b.gid) || (a.only ? 1 : 0) - (b.only ? 1 : 0) || a.gid - b.gid;
-    });
-    return {ranked: ranked, top: top, groups: groups, total: total};
+    // The rest by level; in a level, the places whose context has every word first.
+    rest.sort(function (a, b) { return a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2]; });
+    return {ranked: ranked, top: top, rest: rest, total: total};
   }
 
   // search.py's _results(): what the first `limit` results show.
   function results(outcome, limit) {
     var chunk = meta.chunk, wanted = {}, shown = [], taken = 0, i;
-    var ranked = outcome.ranked.slice(0, limit);
-    ranked.forEach(function (r) { wanted["d/" + Math.floor(r[0] / chunk) + ".json"] = true; });
-    var groups = [];
-    for (i = 0; i < outcome.groups.length && ranked.length + taken < limit; i++) {
-      groups.push(outcome.groups[i]);
-      wanted["g/" + outcome.groups[i].gid + ".json"] = true;
-      taken += outcome.groups[i].count;
+    var chunkOf = function (n) { return "d/" + Math.floor(n / chunk) + ".json"; };
+    var ranked = outcome.ranked.slice(0, limit), rest = [];
+    ranked.forEach(function (r) { wanted[chunkOf(r[0])] = true; });
+    for (i = 0; i < outcome.rest.length && ranked.length + taken < limit; i++) {
+      var r = outcome.rest[i];
+      rest.push(r);
+      wanted[r.gid === undefined ? chunkOf(r.doc) : "g/" + r.gid + ".json"] = true;
+      taken += r.count;
     }
     var names = Object.keys(wanted);
     return Promise.all(names.map(get)).then(function (loaded) {
       var byName = {};
       names.forEach(function (name, k) { byName[name] = loaded[k]; });
-      ranked.forEach(function (r) {
-        var doc = byName["d/" + Math.floor(r[0] / chunk) + ".json"][r[0] % chunk];
-        shown.push({title: doc[0], kind: meta.kinds[doc[1]], path: doc[2], context: doc[3], match: r[1]});
-      });
-      groups.forEach(function (g) {
-        var file = byName["g/" + g.gid + ".json"], members = file[1];
+      var add = function (n, match) {
+        var doc = byName[chunkOf(n)][n % chunk];
+        shown.push({title: doc[0], kind: meta.kinds[doc[1]], path: doc[2], context: doc[3], match: match});
+      };
+      ranked.forEach(function (r) { add(r[0], r[1]); });
+      rest.forEach(function (r) {
+        if (shown.length >= limit) return;
+        if (r.gid === undefined) { add(r.doc, "context"); return; }
+        var file = byName["g/" + r.gid + ".json"], members = file[1];
         for (var j = 0; j < members.length && shown.length < limit; j++) {
-          var m = members[j], n = m[0];
-          if (g.only ? g.only.indexOf(n) < 0 : has(outcome.top, n)) continue;
+          var m = members[j];
+          if (has(outcome.top, m[0])) continue;
           shown.push({title: m[1], kind: meta.kinds[m[2]], path: m[3], context: file[0], match: "context"});
         }
       });
