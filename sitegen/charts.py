@@ -72,7 +72,7 @@ def chart_specs(labels: ChartLabels, target_pct: float) -> dict[str, dict]:
     ).properties(width="container", height=alt.Step(24))
 
     trend = alt.Chart(inline()).mark_line(point=alt.OverlayMarkDef(filled=True, size=30)).encode(
-        x=alt.X("period:T", timeUnit="utcyearmonth", title=labels.period, axis=alt.Axis(format="%b %Y")),
+        x=alt.X("period:T", timeUnit="utcyearmonth", title=labels.period, axis=alt.Axis(format="%b %Y", labelOverlap="greedy")),
         y=alt.Y("rate:Q", axis=rate_axis, scale=rate_scale),
         color=alt.Color("group:N", title=labels.group, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(range=["#1f5f8b", "#b35806", "#4d7f2a", "#6a3d9a"])),

@@ -129,7 +129,7 @@
     }
     target.setAttribute("data-drawn", "true");
     var rect = section.getBoundingClientRect();
-    if (where(rect) !== "near" || rect.top >= screenHeight()) {
+    if (!observing || where(rect) !== "near" || rect.top >= screenHeight()) {
       settle(section, swap);  // below the screen, only what follows the section moves
     } else if (details && target.getBoundingClientRect().top < 0 && details.getBoundingClientRect().bottom > 0) {
       // The reader is past the chart's place, on its table: leave the table alone
