@@ -7,6 +7,9 @@ with links relative to it; the download files and the API are shared by all lang
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from .bulk import download_page_context
 from .changelog import SHOWN, Changelog
 from .i18n import LANGUAGES, translations
@@ -20,6 +23,7 @@ from .urls import relative_url
 from .writer import LanguageWriter, SiteWriter
 
 SEARCH = "cari/"
+TAG = re.compile(r"<[^>]*>")
 SITEMAP_URLS = 40_000  # per sitemap file: the protocol allows 50,000
 
 
@@ -77,9 +81,14 @@ def search_entries(site: Site, texts: Texts) -> list[SearchEntry]:
         from .news import article_path
 
         entries += [SearchEntry(title=a.title, kind=_("Berita"), path=article_path(a),
-                                context=a.date.strftime("%Y-%m-%d"), text=a.summary or "")
+                                context=a.date.strftime("%Y-%m-%d"), text=f"{a.summary or ''} {plain_text(a.body_html)}")
                     for a in site.news.articles]
     return entries
+
+
+def plain_text(html: str) -> str:
+    """The words of sanitised article HTML, for the search index (entities decoded, tags dropped)."""
+    return unescape(TAG.sub(" ", html))
 
 
 def write_search(site: Site, renderer: Renderer, writer: LanguageWriter, texts: Texts) -> None:

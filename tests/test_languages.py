@@ -113,3 +113,26 @@ def test_comparison_with_the_parent_reads_naturally_in_both_languages():
     assert "sekitar dua kali" in parent_comparison(double, _texts("id"))
     assert parent_comparison([{"name": "A", "rate": None}, {"name": "B", "rate": 3.0}], _texts("id")) is None
     assert parent_comparison([{"name": "A", "rate": 4.0}, {"name": "B", "rate": 0.0}], _texts("id")) is None
+
+
+def test_a_site_template_message_without_translation_is_a_warning_and_strict_fails(make_site, run_cli):
+    make_site({"templates/desa.html": '{% extends "default:region.html" %}\n{% block main %}\n'
+                                      '<p>{{ _("Pendaftaran dibuka setiap Senin.") }}</p>{{ super() }}\n{% endblock %}\n'})
+    result = run_cli("build")
+    assert result.exit_code == 0, result.output
+    assert "desa.html:3" in result.output and "Pendaftaran dibuka setiap Senin." in result.output
+    assert "Pendaftaran dibuka setiap Senin." in next(Path("_site/en/desa").iterdir()).joinpath("index.html").read_text()
+    strict = run_cli("build", "--strict")
+    assert strict.exit_code == 1 and "no English translation" in strict.output
+
+
+def test_search_finds_news_by_a_word_of_its_body(bundled_site):
+    from sitegen.search import search
+
+    folder = bundled_site / "cari"
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.json")}
+    article = (bundled_site / "berita" / "optimalisasi-jaminan-sosial-ekosistem-desa" / "index.html")
+    body = soup(article).select_one("article").get_text(" ")
+    word = max((w for w in re.findall(r"[A-Za-z]{9,}", body)), key=len)  # a long word of the body
+    results = search(files, word)
+    assert any(r["path"] == "berita/optimalisasi-jaminan-sosial-ekosistem-desa/" for r in results), (word, results)
