@@ -22,10 +22,12 @@ from .config import Text
 from .coverage import CoverageFile
 from .data import Region, Segment, Source
 from .opendata import csv_bytes
+from .snapshot import LinkedFile
 
 LEVEL = 6
 PIECE_FORMAT = "p1"  # part of each cached piece's name: a new layout never reads an old file
 END_BLOCK = b"\x03\x00"  # an empty final deflate block: closes a stream of flushed pieces
+LINK_FROM = 1 << 20  # a zip larger than this is written by the background thread (see snapshot)
 ZIP_LIMIT = 0xFFFFFFFF  # above this, sizes need zip64: such members are written by zipfile instead
 
 
@@ -69,7 +71,7 @@ def coverage_member(name: str, file: CoverageFile, cache_dir: Path | None) -> tu
         for stored in folder.glob("*.deflate"):
             if stored.stem not in used:
                 stored.unlink(missing_ok=True)
-    return data, Member(name, len(data), zlib.crc32(data), b"".join(d for _, d in parts) + END_BLOCK)
+    return file.copy or data, Member(name, len(data), zlib.crc32(data), b"".join(d for _, d in parts) + END_BLOCK)
 
 
 def piece_key(digest: str) -> str:
@@ -199,9 +201,11 @@ def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, confi
     }
     members = [coverage_zipped, *(small_member(name, data) for name, data in files.items() if name != "cakupan.csv")]
     try:
-        files[ZIP_NAME] = zip_bytes(members, config.as_of)
+        archive = zip_bytes(members, config.as_of)
     except ValueError:  # over 4 GB: let zipfile write zip64
-        files[ZIP_NAME] = zip64_bytes(files, config.as_of)
+        archive = zip64_bytes(files, config.as_of)
+    # Written here, in the background thread, into a file the staging folder links to.
+    files[ZIP_NAME] = LinkedFile.of_bytes(archive, cache_dir) if len(archive) > LINK_FROM else archive
     return files
 
 
@@ -213,7 +217,7 @@ def zip64_bytes(files: dict[str, bytes], when: dt.date) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(when.year, when.month, when.day, 0, 0, 0))
-            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+            archive.writestr(info, getattr(data, "data", data), zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
