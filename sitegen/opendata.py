@@ -39,8 +39,19 @@ def region_csv_path(code: str) -> str:
 
 def region_files(site: Site, r: int) -> tuple[str, str, str]:
     """Every file a region contributes: its page, its JSON and its CSV."""
-    code = site.tree.regions[r].code
-    return site.paths[r] + "index.html", region_json_path(code), region_csv_path(code)
+    return region_file_table(site)[r]
+
+
+_file_table: list = [None, None]  # [the paths it was made for, the table]
+
+
+def region_file_table(site: Site) -> list[tuple[str, str, str]]:
+    """Every region's files, made once per site (an update asks for all 91,600 regions' files)."""
+    if _file_table[0] is not site.paths:
+        _file_table[1] = [(path + "index.html", region_json_path(region.code), region_csv_path(region.code))
+                          for path, region in zip(site.paths, site.tree.regions)]
+        _file_table[0] = site.paths
+    return _file_table[1]
 
 
 def coverage_cells(site: Site, r: int) -> list[tuple[str, str, int, int | None]]:
@@ -125,26 +136,35 @@ def index_json(site: Site) -> bytes:
 
     A national index has 91,600 entries and is rewritten whenever any figure changes, so
     its entries are joined as text (codes, levels and paths need no escaping; names go
-    through json's own string encoder) rather than built as 91,600 dicts."""
+    through json's own string encoder) rather than built as 91,600 dicts. After an update of
+    the cube (cubestate), the last index is kept in the state folder with each entry's offset,
+    and only the entries of regions whose figures changed are made again."""
     tree = site.tree
     p = len(site.cube.periods) - 1
-    totals, rates = site.headline, site.headline_rate[:, p].tolist()
-    covered, eligible = totals.covered[:, p].tolist(), totals.eligible[:, p].tolist()
-    reported, unknown = totals.reported[:, p].tolist(), totals.eligible_unknown[:, p].tolist()
+    totals, rates = site.headline, site.headline_rate[:, p]
+    covered, eligible = totals.covered[:, p], totals.eligible[:, p]
+    reported, unknown = totals.reported[:, p], totals.eligible_unknown[:, p]
     target = site.config.target.coverage_pct
     codes = [region.code for region in tree.regions]
-    entries = []
-    for r, (region, parent) in enumerate(zip(tree.regions, tree.parent.tolist())):
-        if reported[r]:
-            known = None if unknown[r] else eligible[r]
-            gap = gap_to_target(covered[r], known, target) if known else None
-            latest = (f'{{"covered":{covered[r]},"eligible":{json_number(known)},'
-                      f'"rate_pct":{json_number(rates[r], 2)},"gap_to_target":{json_number(gap)}}}')
-        else:
-            latest = "null"
-        entries.append(f'{{"code":"{region.code}","name":{encode_basestring(region.name)},'
-                       f'"level":"{region.level}","parent_code":{json_number(codes[parent] if parent >= 0 else None)},'
-                       f'"url":"{site.paths[r]}","latest":{latest}}}')
+    parents = tree.parent.tolist()
+
+    def entries(rows) -> list[str]:
+        made = []
+        for r, c, e, rep, unk, rate in zip(rows, covered[rows].tolist(), eligible[rows].tolist(),
+                                           reported[rows].tolist(), unknown[rows].tolist(), rates[rows].tolist()):
+            region, parent = tree.regions[r], parents[r]
+            if rep:
+                known = None if unk else e
+                gap = gap_to_target(c, known, target) if known else None
+                latest = (f'{{"covered":{c},"eligible":{json_number(known)},'
+                          f'"rate_pct":{json_number(rate, 2)},"gap_to_target":{json_number(gap)}}}')
+            else:
+                latest = "null"
+            made.append(f'{{"code":"{region.code}","name":{encode_basestring(region.name)},'
+                        f'"level":"{region.level}","parent_code":{json_number(codes[parent] if parent >= 0 else None)},'
+                        f'"url":"{site.paths[r]}","latest":{latest}}}'.replace("<", "\\u003c"))
+        return made
+
     head = to_json({
         "api_version": VERSION,
         "as_of": site.config.as_of.isoformat(),
@@ -154,8 +174,77 @@ def index_json(site: Site) -> bytes:
                      for s in site.cube.segments],
         "regions": [],
     }).decode().rstrip()
-    text = head[:-len("[]}")] + "[" + ",".join(entries) + "]}\n"
-    return text.replace("<", "\\u003c").encode()
+    head = head[:-len("[]}")] + "["
+    history = getattr(site.cube, "history", None)
+    folder = history[3] if history else None
+    key = index_key(site, head) if folder is not None else ""
+    cached = read_index(folder, key) if folder is not None and history[1] else None
+    if cached is not None and cached[0] == history[1] and len(cached[2]) == len(tree.regions) + 1:
+        text, offsets = splice(cached[1], cached[2], history[2].tolist(), entries)
+    else:
+        made = [entry.encode() for entry in entries(list(range(len(tree.regions))))]
+        start = len(head.encode())
+        text = head.encode() + b",".join(made) + b"]}\n"
+        lengths = np.fromiter((len(m) for m in made), dtype=np.int64, count=len(made)) + 1  # with its comma
+        offsets = np.concatenate([[start], start + np.cumsum(lengths)])
+    if folder is not None:
+        from .cubestate import in_background
+
+        in_background(write_index, folder, key, history[0], text, offsets)
+    return text
+
+
+def splice(text: bytes, offsets: np.ndarray, changed: list[int], entries) -> tuple[bytes, np.ndarray]:
+    """The index with the entries of `changed` regions made again; `offsets[r]` is where entry r
+    starts, `offsets[-1]` one past the last entry's comma (or where "]}" starts)."""
+    parts, at, shift = [], int(offsets[0]), np.zeros(len(offsets), dtype=np.int64)
+    parts.append(text[:at])
+    made = entries(changed)
+    count = len(offsets) - 1
+    for r, entry in zip(changed, made):
+        start, end = int(offsets[r]), int(offsets[r + 1])
+        parts.append(text[at:start])
+        encoded = entry.encode() + (b"," if r < count - 1 else b"")
+        if r == count - 1:
+            end = end - 1  # the last entry has no comma: offsets[-1] counted one
+        parts.append(encoded)
+        shift[r + 1:] += len(encoded) - (end - start)
+        at = end
+    parts.append(text[at:])
+    return b"".join(parts), offsets + shift
+
+
+def index_key(site: Site, head: str) -> str:
+    import hashlib
+
+    from .cache import code_digest
+
+    digest = hashlib.sha256(code_digest() + head.encode())
+    digest.update("\0".join(f"{r.code}\1{r.name}\1{r.level}" for r in site.tree.regions).encode())
+    digest.update("\0".join(site.paths).encode() + site.tree.parent.tobytes())
+    return digest.hexdigest()[:24]
+
+
+def read_index(folder, key: str):
+    try:
+        with np.load(folder / "index.npz", allow_pickle=False) as stored:
+            meta = json.loads(bytes(stored["meta"]).decode())
+            if meta.get("key") != key:
+                return None
+            return meta["rows"], stored["text"].tobytes(), stored["offsets"]
+    except Exception:  # noqa: BLE001 - no index kept: made in full
+        return None
+
+
+def write_index(folder, key: str, rows: str, text: bytes, offsets: np.ndarray) -> None:
+    import os
+
+    meta = json.dumps({"key": key, "rows": rows}).encode()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"index.tmp{os.getpid()}.npz"
+    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), text=np.frombuffer(text, dtype=np.uint8),
+             offsets=offsets)
+    tmp.replace(folder / "index.npz")
 
 
 def json_number(value, digits: int | None = None) -> str:
