@@ -71,7 +71,7 @@ class CoverageFacts:
 class CoverageFile:
     """The file as read (the download page publishes it), cut into pieces with their SHA-256."""
 
-    data: bytes
+    data: bytes                  # or a read-only map of the snapshot (see snapshot): sliced, not searched
     bounds: tuple[tuple[int, int], ...]
     digests: tuple[str, ...]
     copy: object = field(default=None, compare=False, repr=False)  # snapshot.LinkedFile of exactly `data`
@@ -113,16 +113,50 @@ class Lookups:
         return h.hexdigest()[:24]
 
 
-def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
-                  cache_dir: Path | None = None) -> CoverageFacts | None:
-    path = data_dir / "coverage.csv"
-    taken = snapshot(path, cache_dir) if cache_dir else None
-    if taken is None:
-        data, copy = read_bytes(path, problems), None
-    elif taken[0].startswith(BOM):  # published without its BOM: not the file as it is
-        data, copy = taken[0][len(BOM):], None
-    else:
+def prefetch_coverage(data_dir: Path, cache_dir: Path | None):
+    """Start copying and hashing coverage.csv in a thread (both let go of the GIL) while the caller
+    reads the other inputs; `load_coverage(..., prefetched=)` takes the result. None without a cache."""
+    if cache_dir is None:
+        return None
+    from concurrent.futures import ThreadPoolExecutor as Executor
+
+    pool = Executor(max_workers=1, thread_name_prefix="sitegen-coverage")
+    try:
+        return pool.submit(read_and_hash, data_dir / "coverage.csv", cache_dir)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def read_and_hash(path: Path, cache_dir: Path):
+    """(path, data, its snapshot, piece bounds, piece digests), or None: then load_coverage reads the
+    file itself and reports why it cannot."""
+    try:
+        taken = snapshot(path, cache_dir)
+        if taken is None or taken[0][:len(BOM)] == BOM:
+            return None
         data, copy = taken
+        plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
+        bounds = tuple(pieces(data))
+        return path, data, copy, bounds, tuple(piece_digests(data, bounds)) if plain_header else ()
+    except Exception:  # noqa: BLE001 - read again, with every problem reported
+        return None
+
+
+def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
+                  cache_dir: Path | None = None, prefetched=None) -> CoverageFacts | None:
+    path = data_dir / "coverage.csv"
+    got = prefetched.result() if prefetched is not None else None
+    if got is not None and got[0] == path:
+        _, data, copy, bounds, digests = got
+    else:
+        taken = snapshot(path, cache_dir) if cache_dir else None
+        if taken is None:
+            data, copy = read_bytes(path, problems), None
+        elif taken[0][:len(BOM)] == BOM:  # published without its BOM: not the file as it is
+            data, copy = bytes(taken[0][len(BOM):]), None
+        else:
+            data, copy = taken
+        bounds = digests = None
     if data is None:
         return None
     header = read_header(path, data, problems)
@@ -131,8 +165,9 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     before = problems.error_count()
     saved = problems.checkpoint()
     plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
-    bounds = tuple(pieces(data))
-    digests = tuple(piece_digests(data, bounds)) if plain_header else ()
+    if bounds is None:
+        bounds = tuple(pieces(data))
+        digests = tuple(piece_digests(data, bounds)) if plain_header else ()
     context = piece_context(lookups, header)
     state_folder = cache_dir / "state" if cache_dir else None
     if plain_header and state_folder is not None and bounds:
@@ -145,7 +180,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
         from . import rowcheck
 
         problems.rollback(saved)  # the exact reader reports again, with certain line numbers
-        frame = rowcheck.read_exact(path, data, problems)
+        frame = rowcheck.read_exact(path, bytes(data), problems)
         bounds, digests = (), ()
         if frame is None:
             return None
@@ -226,7 +261,7 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
         parts = [load_piece(pieces_folder, digest) for digest in digests]
         if any(p is None for p in parts):  # the cache was cleared meanwhile: parse it all again
             from . import rowcheck
-            rows = rowcheck.checked_piece(path, data, header, FIRST_DATA_LINE, lookups, Problems())
+            rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, Problems())
         else:
             rows = join_rows(parts)
         _, period_index = number_periods(rows.period)
@@ -346,7 +381,7 @@ def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Look
     from . import rowcheck
 
     before = problems.error_count()
-    rows = rowcheck.checked_piece(path, data, header, FIRST_DATA_LINE, lookups, problems)
+    rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, problems)
     if rows is None:
         return None, None
     counts = [line_count(data, start, end) for start, end in bounds]

@@ -16,6 +16,7 @@ written as usual.
 from __future__ import annotations
 
 import ctypes
+import mmap
 import os
 import weakref
 from pathlib import Path
@@ -102,9 +103,10 @@ def copy_range(source: int, target: int, size: int) -> None:
         done += step
 
 
-def snapshot(path: Path, folder: Path | None) -> tuple[bytes, LinkedFile] | None:
-    """The file's bytes, read from a private copy that can be published as is; None where no such
-    copy can be made (the caller then reads the file itself)."""
+def snapshot(path: Path, folder: Path | None) -> tuple[mmap.mmap | bytes, LinkedFile] | None:
+    """The file's bytes, mapped from a private copy that can be published as is; None where no such
+    copy can be made (the caller then reads the file itself). The map slices, finds and hashes as
+    bytes do; whoever needs `bytes` methods (count, decode) takes `bytes(data)`."""
     if not hasattr(os, "copy_file_range"):
         return None
     fd = anonymous_file(folder)
@@ -117,10 +119,13 @@ def snapshot(path: Path, folder: Path | None) -> tuple[bytes, LinkedFile] | None
             copy_range(source, fd, size)
         finally:
             os.close(source)
-        data = os.pread(fd, size + 1, 0) if size else b""
-        if len(data) != size:
+        if os.fstat(fd).st_size != size:
             raise OSError("the copy is incomplete")
-    except OSError:
+        # Mapped rather than read: the pages are the copy's own (no second 290 MB in memory), and
+        # nobody else can write to an anonymous file.
+        data = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                         prot=mmap.PROT_READ) if size else b""
+    except (OSError, ValueError):
         os.close(fd)
         return None
     return data, LinkedFile(fd, data)
