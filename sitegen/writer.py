@@ -26,6 +26,7 @@ from .urls import check_site_relative
 MARKER = ".sitegen-site"
 MARKER_TEXT = "This folder is built by sitegen; it is replaced on every build.\n"
 LARGE = 8 << 20             # a replaced file this large is deleted in the background
+BACKGROUND_FROM = 4 << 20   # a file this large is written by a thread while the build goes on
 LARGE_FILES_UNDER = ("unduh/", "api/")
 
 
@@ -94,6 +95,8 @@ class SiteWriter:
         self.produced: set[str] = set()
         self.changed: list[str] = []
         self._made_dirs: set[str] = {""}
+        self._pending: list = []
+        self._background = None
 
     @property
     def compare_with(self) -> Path | None:
@@ -101,10 +104,36 @@ class SiteWriter:
         return self.out if self.update else None
 
     def write(self, path: str, content: str | bytes) -> None:
-        """Write one file at a site-relative path; a second write to one path is a bug."""
+        """Write one file at a site-relative path; a second write to one path is a bug.
+
+        A large file (the 20 MB index.json) is written by a thread while the build goes on;
+        `commit()` waits for it (and fails if it failed)."""
         self.claim([path])
+        if not isinstance(content, (str, LinkedFile)) and len(content) >= BACKGROUND_FROM:
+            if self._background is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-write")
+            self._pending.append((path, self._background.submit(
+                write_file, self.staging, path, content, self._made_dirs, self.compare_with)))
+            return
         if write_file(self.staging, path, content, self._made_dirs, self.compare_with):
             self.changed.append(path)
+
+    def _finish_writes(self, raise_errors: bool = True) -> None:
+        pending, self._pending = self._pending, []
+        try:
+            for path, future in pending:
+                try:
+                    if future.result():
+                        self.changed.append(path)
+                except Exception:
+                    if raise_errors:
+                        raise
+        finally:
+            if self._background is not None:
+                self._background.shutdown(wait=True)
+                self._background = None
 
     def claim(self, paths, changed=()) -> None:
         """Register site-relative paths this build produces (some written by worker processes)."""
@@ -121,6 +150,7 @@ class SiteWriter:
 
     def commit(self, build_id: str | None) -> None:
         try:
+            self._finish_writes()
             self._commit(build_id)
         finally:
             self.release()
@@ -177,6 +207,7 @@ class SiteWriter:
             shutil.rmtree(self.staging)
 
     def abort(self) -> None:
+        self._finish_writes(raise_errors=False)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.release()
 
