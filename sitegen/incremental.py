@@ -236,7 +236,7 @@ def sorted_listing(files) -> bytes:
     same files as the record it read reuses that record's listing)."""
     if _last_listing:
         known, listing = _last_listing
-        if len(known) == len(files) and files == set(known):
+        if len(known) == len(files) and files.issuperset(known):
             return listing
     return "\n".join(sorted(files)).encode()
 

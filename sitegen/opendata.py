@@ -42,15 +42,29 @@ def region_files(site: Site, r: int) -> tuple[str, str, str]:
     return region_file_table(site)[r]
 
 
-_file_table: list = [None, None]  # [the paths it was made for, the table]
+_file_table: list = [None, None, None]  # [the paths it was made for, the table, its files in one list]
+
+
+def region_files_except(site: Site, rendered: set[int]) -> list[str]:
+    """The files of every region but `rendered` ones: what an update keeps as it is."""
+    table = region_file_table(site)
+    if _file_table[2] is None:
+        _file_table[2] = [path for files in table for path in files]
+    if not rendered:
+        return _file_table[2]
+    if len(rendered) == len(table):
+        return []
+    skip = {path for r in rendered for path in table[r]}
+    return [path for path in _file_table[2] if path not in skip]
 
 
 def region_file_table(site: Site) -> list[tuple[str, str, str]]:
     """Every region's files, made once per site (an update asks for all 91,600 regions' files)."""
     if _file_table[0] is not site.paths:
-        _file_table[1] = [(path + "index.html", region_json_path(region.code), region_csv_path(region.code))
+        assert region_json_path("X") == f"{API}wilayah/X.json" and region_csv_path("X") == f"{API}wilayah/X.csv"
+        _file_table[1] = [(path + "index.html", f"{API}wilayah/{region.code}.json", f"{API}wilayah/{region.code}.csv")
                           for path, region in zip(site.paths, site.tree.regions)]
-        _file_table[0] = site.paths
+        _file_table[0], _file_table[2] = site.paths, None
     return _file_table[1]
 
 
@@ -219,32 +233,49 @@ def index_key(site: Site, head: str) -> str:
 
     from .cache import code_digest
 
+    regions = site.tree.regions
     digest = hashlib.sha256(code_digest() + head.encode())
-    digest.update("\0".join(f"{r.code}\1{r.name}\1{r.level}" for r in site.tree.regions).encode())
-    digest.update("\0".join(site.paths).encode() + site.tree.parent.tobytes())
+    for column in ([r.code for r in regions], [r.name for r in regions], [r.level for r in regions], site.paths):
+        digest.update("\0".join(column).encode() + b"\1")
+    digest.update(site.tree.parent.tobytes())
     return digest.hexdigest()[:24]
 
 
 def read_index(folder, key: str):
+    """(rows id, text, offsets) of the index kept in the state folder, if it was made with `key`."""
     try:
-        with np.load(folder / "index.npz", allow_pickle=False) as stored:
+        with np.load(folder / "index-offsets.npz", allow_pickle=False) as stored:
             meta = json.loads(bytes(stored["meta"]).decode())
-            if meta.get("key") != key:
-                return None
-            return meta["rows"], stored["text"].tobytes(), stored["offsets"]
+            offsets = stored["offsets"]
+        if meta.get("key") != key:
+            return None
+        text = (folder / f"index-{meta['name']}.json").read_bytes()
+        if len(text) != meta["size"]:
+            return None
+        return meta["rows"], text, offsets
     except Exception:  # noqa: BLE001 - no index kept: made in full
         return None
 
 
 def write_index(folder, key: str, rows: str, text: bytes, offsets: np.ndarray) -> None:
+    """The text under a name of its own, then the offsets naming it (each replaced atomically)."""
+    import hashlib
     import os
 
-    meta = json.dumps({"key": key, "rows": rows}).encode()
+    name = hashlib.sha256(text).hexdigest()[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"index.tmp{os.getpid()}.npz"
-    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), text=np.frombuffer(text, dtype=np.uint8),
-             offsets=offsets)
-    tmp.replace(folder / "index.npz")
+    target = folder / f"index-{name}.json"
+    if not target.exists():
+        tmp = folder / f"index.tmp{os.getpid()}"
+        tmp.write_bytes(text)
+        tmp.replace(target)
+    meta = json.dumps({"key": key, "rows": rows, "name": name, "size": len(text)}).encode()
+    tmp = folder / f"index-offsets.tmp{os.getpid()}.npz"
+    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), offsets=offsets)
+    tmp.replace(folder / "index-offsets.npz")
+    for old in folder.glob("index-*.json"):
+        if old.name != target.name:
+            old.unlink(missing_ok=True)
 
 
 def json_number(value, digits: int | None = None) -> str:
