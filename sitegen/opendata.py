@@ -135,14 +135,21 @@ def target_figures(site: Site, r: int) -> dict | None:
 def region_downloads(site: Site, r: int) -> tuple[bytes, bytes]:
     """The region's JSON and CSV, as bytes ready to write."""
     cells = coverage_cells(site, r)
-    record = region_record(site, r, cells)
     region = site.tree.regions[r]
+    # The coverage list is joined as text, like the CSV rows below: periods are YYYY-MM, segment
+    # ids match [a-z0-9_-] and counts are integers, so nothing in it needs escaping (91,600 regions
+    # × 60 cells would otherwise be 5.5 million dicts). `coverage` is the record's last key.
+    head = to_json(region_record(site, r, ()))
+    assert head.endswith(b'"coverage":[]}\n')
+    body = ",".join(f'{{"period":"{p}","segment":"{s}","covered":{c},"eligible":{"null" if e is None else e}}}'
+                    for p, s, c, e in cells)
+    record = head[:-len(b"]}\n")] + body.encode() + b"]}\n"
     # Periods, codes and segment ids are checked patterns and counts are digits: only the name can
     # need quoting or neutralising, so rows are joined directly (this runs for 90,000 regions).
     lead = f"{region.code},{csv_cell(region.name)},"
     lines = [f"{p},{lead}{s},{c},{'' if e is None else e}\r\n" for p, s, c, e in cells]
     text = BOM + ",".join(CSV_COLUMNS) + "\r\n" + "".join(lines)
-    return to_json(record), text.encode("utf-8")
+    return record, text.encode("utf-8")
 
 
 def index_json(site: Site) -> bytes:

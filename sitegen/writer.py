@@ -247,11 +247,32 @@ def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str],
             pass
     folder = os.path.dirname(relative)
     if folder not in made_dirs:
-        os.makedirs(root / folder, exist_ok=True)
-        made_dirs.add(folder)
-    with open(root / relative, "wb") as handle:
-        handle.write(data)
+        make_folder(root, folder, made_dirs)
+    # os.open/os.write: three system calls a file instead of open()'s six (275,000 files a build).
+    fd = os.open(os.path.join(root, relative), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view, done = memoryview(data), 0
+        while done < len(view):
+            done += os.write(fd, view[done:])
+    finally:
+        os.close(fd)
     return True
+
+
+def make_folder(root: Path, folder: str, made_dirs: set[str]) -> None:
+    """mkdir where the parent is known to exist (a page folder under desa/), makedirs otherwise."""
+    parent = os.path.dirname(folder)
+    if parent in made_dirs:
+        try:
+            os.mkdir(os.path.join(root, folder))
+        except FileExistsError:
+            pass
+    else:
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
+        while parent and parent not in made_dirs:
+            made_dirs.add(parent)
+            parent = os.path.dirname(parent)
+    made_dirs.add(folder)
 
 
 def remove_in_background(folder: Path) -> None:
