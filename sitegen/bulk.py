@@ -12,6 +12,7 @@ one ordinary deflated member.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import struct
 import zlib
@@ -36,7 +37,11 @@ class Member:
     name: str
     size: int
     crc: int
-    deflated: bytes
+    deflated: tuple[bytes, ...]   # the deflated stream, in pieces (joined only where written)
+
+    @property
+    def deflated_size(self) -> int:
+        return sum(len(part) for part in self.deflated)
 
 
 def is_plain(text: bytes) -> bool:
@@ -65,13 +70,13 @@ def coverage_member(name: str, file: CoverageFile, cache_dir: Path | None) -> tu
         parts.append(cached_piece(folder, piece_key(digest), data, start, end))
     if not parts or not all(plain for plain, _ in parts):
         published = rewritten_csv(data)
-        return published, Member(name, len(published), zlib.crc32(published), deflate(published) + END_BLOCK)
+        return published, Member(name, len(published), zlib.crc32(published), (deflate(published), END_BLOCK))
     if folder is not None and file.digests:
         used = {piece_key(digest) for digest in file.digests}
         for stored in folder.glob("*.deflate"):
             if stored.stem not in used:
                 stored.unlink(missing_ok=True)
-    return file.copy or data, Member(name, len(data), zlib.crc32(data), b"".join(d for _, d in parts) + END_BLOCK)
+    return file.copy or data, Member(name, len(data), zlib.crc32(data), (*(d for _, d in parts), END_BLOCK))
 
 
 def piece_key(digest: str) -> str:
@@ -103,8 +108,13 @@ def deflate(data) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
-def small_member(name: str, data: bytes) -> Member:
-    return Member(name, len(data), zlib.crc32(data), deflate(data) + END_BLOCK)
+def small_member(name: str, data: bytes, cache_dir: Path | None = None) -> Member:
+    """A member deflated in one go; one of a megabyte or more (wilayah.csv) is kept in the cache."""
+    if cache_dir is None or len(data) < 1 << 20:
+        return Member(name, len(data), zlib.crc32(data), (deflate(data), END_BLOCK))
+    _, deflated = cached_piece(cache_dir / "bulk" / "members", piece_key(hashlib.sha256(data).hexdigest()[:32]),
+                               data, 0, len(data))
+    return Member(name, len(data), zlib.crc32(data), (deflated, END_BLOCK))
 
 
 def regions_csv(regions: list[Region]) -> bytes:
@@ -155,22 +165,22 @@ def sources_csv(sources: list[Source]) -> bytes:
 def zip_bytes(members: list[Member], when: dt.date) -> bytes:
     """A zip archive of already deflated members, every timestamp set to `when` (so two builds
     of the same data give the same bytes)."""
-    if any(m.size >= ZIP_LIMIT or len(m.deflated) >= ZIP_LIMIT for m in members):
+    if any(m.size >= ZIP_LIMIT or m.deflated_size >= ZIP_LIMIT for m in members):
         raise ValueError("a member needs zip64")
     dos_time, dos_date = 0, ((when.year - 1980) << 9) | (when.month << 5) | when.day
     body, directory = [], []
     offset = 0
     for m in members:
         name = m.name.encode("utf-8")
-        fields = (20, 0x0800, 8, dos_time, dos_date, m.crc, len(m.deflated), m.size, len(name))
+        fields = (20, 0x0800, 8, dos_time, dos_date, m.crc, m.deflated_size, m.size, len(name))
         local = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + name
         directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0, offset)
                          + name)
-        body += [local, m.deflated]
-        offset += len(local) + len(m.deflated)
+        body += [local, *m.deflated]
+        offset += len(local) + m.deflated_size
     central = b"".join(directory)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), offset, 0)
-    return b"".join(body) + central + end
+    return (*body, central, end)
 
 
 # --- the files and the page ------------------------------------------------------------
@@ -228,13 +238,22 @@ def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, confi
         "sumber.csv": sources_csv(sources),
         DICTIONARY_NAME: dictionary_text(config).encode("utf-8"),
     }
-    members = [coverage_zipped, *(small_member(name, data) for name, data in files.items() if name != "cakupan.csv")]
+    members = [coverage_zipped, *(small_member(name, data, cache_dir) for name, data in files.items()
+                                  if name != "cakupan.csv")]
+    if cache_dir is not None:
+        used = {f"{piece_key(hashlib.sha256(data).hexdigest()[:32])}.deflate" for data in files.values()
+                if not isinstance(data, LinkedFile) and len(data) >= 1 << 20}
+        for stored in (cache_dir / "bulk" / "members").glob("*.deflate"):
+            if stored.name not in used:
+                stored.unlink(missing_ok=True)
     try:
         archive = zip_bytes(members, config.as_of)
     except ValueError:  # over 4 GB: let zipfile write zip64
-        archive = zip64_bytes(files, config.as_of)
-    # Written here, in the background thread, into a file the staging folder links to.
-    files[ZIP_NAME] = LinkedFile.of_bytes(archive, cache_dir) if len(archive) > LINK_FROM else archive
+        archive = (zip64_bytes(files, config.as_of),)
+    # Written here, in the background thread, into a file the staging folder links to (in pieces:
+    # 28 MB are never joined in memory).
+    size = sum(len(part) for part in archive)
+    files[ZIP_NAME] = LinkedFile.of_chunks(archive, cache_dir) if size > LINK_FROM else b"".join(archive)
     return files
 
 

@@ -44,36 +44,49 @@ class LinkedFile:
 
     `data` is the same bytes in memory, for whoever reads them (its length is shown on the download page)."""
 
-    def __init__(self, fd: int, data: bytes):
-        self.fd, self.data = fd, data
+    def __init__(self, fd: int, data=None, chunks: tuple | None = None):
+        self.fd, self._data, self._chunks = fd, data, chunks
+        self.size = len(data) if data is not None else sum(len(c) for c in chunks)
         self._close = weakref.finalize(self, os.close, fd)
 
+    @property
+    def data(self):
+        if self._data is None:
+            self._data = b"".join(self._chunks)
+        return self._data
+
     def __len__(self) -> int:
-        return len(self.data)
+        return self.size
 
     def place(self, target: Path) -> None:
         if linkat(self.fd, target):
             return
         try:
-            copy_fd(self.fd, target, len(self.data))
+            copy_fd(self.fd, target, self.size)
         except OSError:
             with open(target, "wb") as handle:
                 handle.write(self.data)
 
     @classmethod
-    def of_bytes(cls, data: bytes, folder: Path | None) -> LinkedFile | bytes:
-        """`data` written into an anonymous file in `folder` (or `data` itself where that fails)."""
+    def of_chunks(cls, chunks: tuple, folder: Path | None) -> LinkedFile | bytes:
+        """The concatenated `chunks` written into an anonymous file in `folder` (or the joined bytes
+        where that fails)."""
         fd = anonymous_file(folder)
         if fd is None:
-            return data
+            return b"".join(chunks)
         try:
-            view, written = memoryview(data), 0
-            while written < len(data):
-                written += os.write(fd, view[written:written + (8 << 20)])
+            pending = [memoryview(c) for c in chunks if len(c)]
+            while pending:
+                written = os.writev(fd, pending[:512])
+                while pending and written >= len(pending[0]):
+                    written -= len(pending[0])
+                    pending.pop(0)
+                if written:
+                    pending[0] = pending[0][written:]
         except OSError:
             os.close(fd)
-            return data
-        return cls(fd, data)
+            return b"".join(chunks)
+        return cls(fd, chunks=tuple(chunks))
 
 
 def anonymous_file(folder: Path | None) -> int | None:
