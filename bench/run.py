@@ -228,42 +228,57 @@ NOTES = """
   side by side). Every error still names `file:line`; files whose line numbers polars could get
   wrong (quoted fields, ragged or blank lines, bad bytes) are read row by row with `csv` instead.
   polars itself is imported in the background and only used when some rows need parsing.
-- **Model**: one numpy cube, region × month × segment (32-bit when the totals fit), rolled up level
-  by level with `reduceat`; the villages, nine tenths of the cube, are summed in place because
-  siblings sit next to each other.
-- **Caches** (in `.sitegen-cache/`, keyed by content and by sitegen's code): `coverage.csv` is cut
-  into ~2 MB pieces of whole lines, hashed on both cores, and each piece's checked columns are
-  stored by its SHA-256 as one small `.npy` matrix, so a rebuild parses only the pieces an edit
-  touched (all of them in one polars call); checked regions and page folders are stored by the
-  content of `regions.csv`.
+- **Snapshot**: the build copies `coverage.csv` inside the kernel (`copy_file_range`) into an
+  anonymous file (`O_TMPFILE`) in the cache folder, maps that private copy, and checks, hashes and
+  publishes *it*: `unduh/cakupan.csv` is a hard link to the copy, so the 290 MB are never written
+  from memory (which costs ~0.7 s on this disk) and what is published is exactly what was checked.
+  The copy and the hashing run in a thread while `regions.csv` and the YAML files are read.
+- **Update loads** (sitegen.cubestate): `coverage.csv` is cut into 256 KB pieces of whole lines and
+  each piece's checked columns are cached by its SHA-256. A rows state (the pieces' digests and
+  line counts, rows per month and per (period, segment, level), one bit per cell that has a row)
+  lets a load where a few pieces changed check only those pieces' rows: duplicates, a segment at two
+  levels and the list of months are decided by updating the counts; whenever one could fail, the
+  full load runs and reports every problem with its line.
+- **Model**: one numpy cube, region × month × segment (32-bit when the totals fit), kept as counts
+  rolled up level by level with `reduceat`. The cube of the last build is kept in the cache (a
+  base of `.npy` files mapped copy-on-write plus a small patch of changed cells, folded into a new
+  base when it grows); an update removes the old pieces' rows and adds the new ones along each row's
+  chain of ancestors, which gives exactly the cube a full build makes (tested against builds
+  without a cache). Totals per segment group are kept with it.
 - **Charts**: each chart kind (ranking, comparison, trend, map) is built with Altair once per build
   (and cached on disk by Altair's version); each page fills in its rows as JSON. The Vega bundle from
   vl-convert is built once per vl-convert version and cached.
-- **Pages and open data**: forked worker processes (one per core) render chunks of 1,000 regions with
-  compiled Jinja templates and write each region's page, JSON and CSV straight into the staging
-  folder. `api/v1/index.json` is joined as text. The download folder is made in a background thread
-  while pages render: `data.zip` is assembled from separately deflated, cached pieces of
-  `coverage.csv` (as pigz does), so an edit recompresses only the pieces it touched, and when the
-  data and code are unchanged an update keeps the folder as it is.
+- **Pages and open data**: forked worker processes (one per core) render chunks of 250 regions with
+  compiled Jinja templates (Jinja's `_` calling the catalogue directly, dict attributes looked up as
+  keys, includes memoised by name) and write each region's page, JSON and CSV straight into the
+  staging folder with `os.open`/`os.write`; the JSON's coverage list is joined as text like the CSV.
+  The download folder is made in a background thread while pages render: `data.zip` is assembled
+  from separately deflated, cached pieces of `coverage.csv` (as pigz does) and written with `writev`
+  into an anonymous file that the staging folder links to.
 - **Output**: a full build writes a new tree and swaps it in atomically (`renameat2`); the replaced
   tree is deleted in the background. Over its own previous output, a build compares each page's
   input digest (figures it shows, plus a global digest of code, templates, assets, YAML, regions,
-  rates, boundaries, news and options) with the last build's record, renders only pages whose
-  inputs changed, writes only files whose bytes changed (sizes compared first; atomic renames, with
-  a journal that forces a full build if interrupted), and its output is byte-identical to a clean
-  build (checked above and in the tests).
+  rates, boundaries, news and options) with the last build's record — after a cube update only the
+  digests of regions whose cells or shown rates changed are computed again — renders only pages
+  whose inputs changed, writes only files whose bytes changed (sizes compared first; atomic renames,
+  with a journal that forces a full build if interrupted; replaced large files are deleted in the
+  background), splices the changed regions' entries into the last `api/v1/index.json` (kept with
+  each entry's offset), and its output is byte-identical to a clean build (checked above and in
+  the tests).
 
 ## What is left
 
-- A national build now writes three files per region (the page, its JSON and its CSV), about
-  275,000 files against Hugo's 91,600, plus a 290 MB copy of the data and its zip. On this disk a
-  small file costs 30-400 µs to create, so pages per second, counted over HTML pages only, are
-  below Hugo's. Rendering itself is ~0.4 ms per village page and its context ~0.2 ms.
-- The one-village rebuild is above its 2 s budget: besides the fixed cost of loading and checking
-  five million rows (≈0.9 s) and the cube (≈0.4 s), it now rewrites the 290 MB `cakupan.csv`, the
-  zip and the 20 MB `index.json`. Next: keep the previous cube and update the changed cells; link
-  rather than copy `cakupan.csv` when the input is published as it is; split `index.json` by
-  province.
+- The cold national build writes three files per region (the page, its JSON and its CSV): about
+  275,000 files against Hugo's 91,600. On this machine's disk creating a file costs ~90-150 µs of
+  system time whatever writes it (an empty file costs the same), so the files alone take ~30-40 s
+  of CPU; rendering a village page is ~0.6 ms of Jinja and its context ~0.3 ms. Pages per second,
+  counted over HTML pages only, therefore stay below Hugo's unless the per-region downloads are
+  made differently (for instance one JSON per kecamatan). With the English pages coming, the
+  render cost per page is what grows: the templates (includes, `_()` calls with placeholders,
+  autoescaping) are most of it.
+- The one-village rebuild still pays fixed costs that grow with the country: hashing 290 MB
+  (~0.2 s on two cores), reading regions.csv's cached columns (~0.2 s), start-up and imports
+  (~0.3 s), deciding which of 275,000 files are kept, and re-deflating the dozen changed pieces.
 """
 
 

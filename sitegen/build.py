@@ -23,13 +23,13 @@ import numpy as np
 from .content import Article, load_articles
 from .charts import ChartLabels, chart_templates, vega_bundle
 from .config import SiteConfig, load_site_config
-from .coverage import CoverageFacts, Lookups, load_coverage
+from .coverage import CoverageFacts, Lookups, load_coverage, prefetch_coverage
 from .data import Region, Segment, Source, load_regions, load_segments, load_sources
 from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .bulk import prepare_bulk_files
-from .opendata import API, CHANGES, DOWNLOADS, index_json, region_files
+from .opendata import API, CHANGES, DOWNLOADS, index_json, region_files_except
 from .changelog import compare, load_previous
 from .news import check_links, check_published_links, select_news
 from .cache import remember
@@ -94,6 +94,7 @@ class BuildResult:
 
 def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     """Read and cross-check every input file; raise InputError listing every problem."""
+    coverage_file = prefetch_coverage(options.data, options.cache_dir)  # (perf) hashed while the rest is read
     config = load_site_config(options.data, problems, options.base_url)
     regions = load_regions(options.data, config.root_region if config else None, problems, options.cache_dir)
     segments = load_segments(options.data, problems)
@@ -106,7 +107,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     if regions and segments and sources:
         lookups = Lookups([r.code for r in regions], [r.level for r in regions],
                           [s.id for s in segments], [s.id for s in sources])
-        facts = load_coverage(options.data, lookups, problems, options.cache_dir)
+        facts = load_coverage(options.data, lookups, problems, options.cache_dir, coverage_file)
     paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
     articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone)
                 if regions and config else [])
@@ -226,7 +227,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
             language.env.globals.update(site_globals(site, assets, language.texts))
         renderers = [Renderer(language.env) for language in languages]
         rendering = set(plan.regions)
-        writer.keep(path for r in range(len(site.paths)) if r not in rendering for path in region_files(site, r))
+        writer.keep(region_files_except(site, rendering))  # one list, not a call per region
         job = PageJob(site, tuple(zip(renderers, (language.texts for language in languages))),
                       writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)

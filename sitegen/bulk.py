@@ -12,6 +12,7 @@ one ordinary deflated member.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import struct
 import zlib
@@ -22,10 +23,12 @@ from .config import Text
 from .coverage import CoverageFile
 from .data import Region, Segment, Source
 from .opendata import csv_bytes
+from .snapshot import LinkedFile
 
 LEVEL = 6
 PIECE_FORMAT = "p1"  # part of each cached piece's name: a new layout never reads an old file
 END_BLOCK = b"\x03\x00"  # an empty final deflate block: closes a stream of flushed pieces
+LINK_FROM = 1 << 20  # a zip larger than this is written by the background thread (see snapshot)
 ZIP_LIMIT = 0xFFFFFFFF  # above this, sizes need zip64: such members are written by zipfile instead
 
 
@@ -34,7 +37,11 @@ class Member:
     name: str
     size: int
     crc: int
-    deflated: bytes
+    deflated: tuple[bytes, ...]   # the deflated stream, in pieces (joined only where written)
+
+    @property
+    def deflated_size(self) -> int:
+        return sum(len(part) for part in self.deflated)
 
 
 def is_plain(text: bytes) -> bool:
@@ -48,7 +55,7 @@ def rewritten_csv(data: bytes) -> bytes:
     import csv
     import io
 
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(bytes(data).decode("utf-8"), newline="")))
     return csv_bytes(rows[0] if rows else [], [[cell.strip() for cell in row] for row in rows[1:] if row])
 
 
@@ -63,13 +70,13 @@ def coverage_member(name: str, file: CoverageFile, cache_dir: Path | None) -> tu
         parts.append(cached_piece(folder, piece_key(digest), data, start, end))
     if not parts or not all(plain for plain, _ in parts):
         published = rewritten_csv(data)
-        return published, Member(name, len(published), zlib.crc32(published), deflate(published) + END_BLOCK)
+        return published, Member(name, len(published), zlib.crc32(published), (deflate(published), END_BLOCK))
     if folder is not None and file.digests:
         used = {piece_key(digest) for digest in file.digests}
         for stored in folder.glob("*.deflate"):
             if stored.stem not in used:
                 stored.unlink(missing_ok=True)
-    return data, Member(name, len(data), zlib.crc32(data), b"".join(d for _, d in parts) + END_BLOCK)
+    return file.copy or data, Member(name, len(data), zlib.crc32(data), (*(d for _, d in parts), END_BLOCK))
 
 
 def piece_key(digest: str) -> str:
@@ -101,12 +108,46 @@ def deflate(data) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
-def small_member(name: str, data: bytes) -> Member:
-    return Member(name, len(data), zlib.crc32(data), deflate(data) + END_BLOCK)
+def small_member(name: str, data: bytes, cache_dir: Path | None = None) -> Member:
+    """A member deflated in one go; one of a megabyte or more (wilayah.csv) is kept in the cache."""
+    if cache_dir is None or len(data) < 1 << 20:
+        return Member(name, len(data), zlib.crc32(data), (deflate(data), END_BLOCK))
+    _, deflated = cached_piece(cache_dir / "bulk" / "members", piece_key(hashlib.sha256(data).hexdigest()[:32]),
+                               data, 0, len(data))
+    return Member(name, len(data), zlib.crc32(data), (deflated, END_BLOCK))
 
 
 def regions_csv(regions: list[Region]) -> bytes:
     return csv_bytes(("code", "name", "level", "parent_code", "kind"), regions)
+
+
+def cached_regions_csv(regions: list[Region], cache_dir: Path | None) -> bytes:
+    """wilayah.csv (91,600 rows through the csv module: ~0.2 s), kept by the regions' content."""
+    if cache_dir is None:
+        return regions_csv(regions)
+    import hashlib
+
+    from .cache import code_digest
+
+    digest = hashlib.sha256(code_digest())
+    for column in zip(*regions) if regions else ():
+        digest.update("\0".join(column).encode() + b"\1")
+    path = cache_dir / "bulk" / f"wilayah-{digest.hexdigest()[:32]}.csv"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = regions_csv(regions)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("wilayah-*.csv"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass
+    return data
 
 
 def segments_csv(segments: list[Segment]) -> bytes:
@@ -124,22 +165,22 @@ def sources_csv(sources: list[Source]) -> bytes:
 def zip_bytes(members: list[Member], when: dt.date) -> bytes:
     """A zip archive of already deflated members, every timestamp set to `when` (so two builds
     of the same data give the same bytes)."""
-    if any(m.size >= ZIP_LIMIT or len(m.deflated) >= ZIP_LIMIT for m in members):
+    if any(m.size >= ZIP_LIMIT or m.deflated_size >= ZIP_LIMIT for m in members):
         raise ValueError("a member needs zip64")
     dos_time, dos_date = 0, ((when.year - 1980) << 9) | (when.month << 5) | when.day
     body, directory = [], []
     offset = 0
     for m in members:
         name = m.name.encode("utf-8")
-        fields = (20, 0x0800, 8, dos_time, dos_date, m.crc, len(m.deflated), m.size, len(name))
+        fields = (20, 0x0800, 8, dos_time, dos_date, m.crc, m.deflated_size, m.size, len(name))
         local = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + name
         directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0, offset)
                          + name)
-        body += [local, m.deflated]
-        offset += len(local) + len(m.deflated)
+        body += [local, *m.deflated]
+        offset += len(local) + m.deflated_size
     central = b"".join(directory)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), offset, 0)
-    return b"".join(body) + central + end
+    return (*body, central, end)
 
 
 # --- the files and the page ------------------------------------------------------------
@@ -192,16 +233,27 @@ def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, confi
     published, coverage_zipped = coverage_member("cakupan.csv", coverage, cache_dir)
     files = {
         "cakupan.csv": published,
-        "wilayah.csv": regions_csv(regions),
+        "wilayah.csv": cached_regions_csv(regions, cache_dir),
         "segmen.csv": segments_csv(segments),
         "sumber.csv": sources_csv(sources),
         DICTIONARY_NAME: dictionary_text(config).encode("utf-8"),
     }
-    members = [coverage_zipped, *(small_member(name, data) for name, data in files.items() if name != "cakupan.csv")]
+    members = [coverage_zipped, *(small_member(name, data, cache_dir) for name, data in files.items()
+                                  if name != "cakupan.csv")]
+    if cache_dir is not None:
+        used = {f"{piece_key(hashlib.sha256(data).hexdigest()[:32])}.deflate" for data in files.values()
+                if not isinstance(data, LinkedFile) and len(data) >= 1 << 20}
+        for stored in (cache_dir / "bulk" / "members").glob("*.deflate"):
+            if stored.name not in used:
+                stored.unlink(missing_ok=True)
     try:
-        files[ZIP_NAME] = zip_bytes(members, config.as_of)
+        archive = zip_bytes(members, config.as_of)
     except ValueError:  # over 4 GB: let zipfile write zip64
-        files[ZIP_NAME] = zip64_bytes(files, config.as_of)
+        archive = (zip64_bytes(files, config.as_of),)
+    # Written here, in the background thread, into a file the staging folder links to (in pieces:
+    # 28 MB are never joined in memory).
+    size = sum(len(part) for part in archive)
+    files[ZIP_NAME] = LinkedFile.of_chunks(archive, cache_dir) if size > LINK_FROM else b"".join(archive)
     return files
 
 
@@ -213,7 +265,7 @@ def zip64_bytes(files: dict[str, bytes], when: dt.date) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(when.year, when.month, when.day, 0, 0, 0))
-            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+            archive.writestr(info, getattr(data, "data", data), zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -167,7 +167,16 @@ def new_news_command(title, content):
     click.echo(path)
 
 
+# A national build holds a million long-lived objects (regions, paths, tables): with Python's default
+# thresholds the collector scans them again and again while pages are made (~0.3 s of an update,
+# ~5% of a worker's time). Collections every 50,000 allocations instead of 700 find the same garbage.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
 def run(stage, options):
+    import gc
+
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         result = stage(options)
     except InputError as exc:

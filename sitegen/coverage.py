@@ -16,8 +16,10 @@ rows.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
@@ -26,37 +28,53 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MAX_REPORTED_PER_RULE, Problems
-from .sources import check_header, read_bytes
+from .snapshot import snapshot
+from .sources import BOM, check_header, read_bytes
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
 PERIOD_RE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900-2099: a year like 0000 or 2205 is a typo
 COUNT_RE = r"^[0-9]{1,15}$"  # [0-9], not \d: polars' \d also matches other scripts' digits
 FIRST_DATA_LINE = 2
-PIECE_BYTES = 2 << 20
+PIECE_BYTES = 256 << 10  # small pieces: a one-village edit re-reads (and re-deflates) a dozen of them
 ARRAYS = ("region", "period", "segment", "covered", "eligible", "source")
 
 
-@dataclass(frozen=True)
 class CoverageFacts:
-    """One entry per input row; `eligible` is -1 where the file left it empty."""
+    """One entry per input row; `eligible` is -1 where the file left it empty.
 
-    periods: tuple[str, ...]
-    region: np.ndarray
-    period: np.ndarray
-    segment: np.ndarray
-    covered: np.ndarray
-    eligible: np.ndarray
-    source: np.ndarray
-    file: CoverageFile | None = None
+    After an update load (a few pieces changed since the last build) the rows are not joined
+    unless something asks for them (the cube is then updated from `state.change`)."""
+
+    def __init__(self, periods, region=None, period=None, segment=None, covered=None, eligible=None, source=None,
+                 file: CoverageFile | None = None, *, load=None, state=None):
+        self.periods = periods
+        self.file = file
+        self.state = state  # cubestate.StateRef, with a cache folder
+        self._load = load
+        self._columns = None if load is not None else dict(
+            region=region, period=period, segment=segment, covered=covered, eligible=eligible, source=source)
+
+    def _column(self, name: str) -> np.ndarray:
+        if self._columns is None:
+            self._columns = self._load()
+        return self._columns[name]
+
+    region = property(lambda self: self._column("region"))
+    period = property(lambda self: self._column("period"))
+    segment = property(lambda self: self._column("segment"))
+    covered = property(lambda self: self._column("covered"))
+    eligible = property(lambda self: self._column("eligible"))
+    source = property(lambda self: self._column("source"))
 
 
 @dataclass(frozen=True)
 class CoverageFile:
     """The file as read (the download page publishes it), cut into pieces with their SHA-256."""
 
-    data: bytes
+    data: bytes                  # or a read-only map of the snapshot (see snapshot): sliced, not searched
     bounds: tuple[tuple[int, int], ...]
     digests: tuple[str, ...]
+    copy: object = field(default=None, compare=False, repr=False)  # snapshot.LinkedFile of exactly `data`
 
     @property
     def digest(self) -> str:
@@ -95,10 +113,50 @@ class Lookups:
         return h.hexdigest()[:24]
 
 
+def prefetch_coverage(data_dir: Path, cache_dir: Path | None):
+    """Start copying and hashing coverage.csv in a thread (both let go of the GIL) while the caller
+    reads the other inputs; `load_coverage(..., prefetched=)` takes the result. None without a cache."""
+    if cache_dir is None:
+        return None
+    from concurrent.futures import ThreadPoolExecutor as Executor
+
+    pool = Executor(max_workers=1, thread_name_prefix="sitegen-coverage")
+    try:
+        return pool.submit(read_and_hash, data_dir / "coverage.csv", cache_dir)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def read_and_hash(path: Path, cache_dir: Path):
+    """(path, data, its snapshot, piece bounds, piece digests), or None: then load_coverage reads the
+    file itself and reports why it cannot."""
+    try:
+        taken = snapshot(path, cache_dir)
+        if taken is None or taken[0][:len(BOM)] == BOM:
+            return None
+        data, copy = taken
+        plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
+        bounds = tuple(pieces(data))
+        return path, data, copy, bounds, tuple(piece_digests(data, bounds)) if plain_header else ()
+    except Exception:  # noqa: BLE001 - read again, with every problem reported
+        return None
+
+
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
-                  cache_dir: Path | None = None) -> CoverageFacts | None:
+                  cache_dir: Path | None = None, prefetched=None) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
-    data = read_bytes(path, problems)
+    got = prefetched.result() if prefetched is not None else None
+    if got is not None and got[0] == path:
+        _, data, copy, bounds, digests = got
+    else:
+        taken = snapshot(path, cache_dir) if cache_dir else None
+        if taken is None:
+            data, copy = read_bytes(path, problems), None
+        elif taken[0][:len(BOM)] == BOM:  # published without its BOM: not the file as it is
+            data, copy = bytes(taken[0][len(BOM):]), None
+        else:
+            data, copy = taken
+        bounds = digests = None
     if data is None:
         return None
     header = read_header(path, data, problems)
@@ -107,14 +165,22 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     before = problems.error_count()
     saved = problems.checkpoint()
     plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
-    bounds = tuple(pieces(data))
-    digests = tuple(piece_digests(data, bounds)) if plain_header else ()
-    rows = read_pieces(path, data, header, bounds, digests, lookups, problems, cache_dir) if plain_header else None
+    if bounds is None:
+        bounds = tuple(pieces(data))
+        digests = tuple(piece_digests(data, bounds)) if plain_header else ()
+    context = piece_context(lookups, header)
+    state_folder = cache_dir / "state" if cache_dir else None
+    if plain_header and state_folder is not None and bounds:
+        facts = load_update(path, data, header, bounds, digests, context, lookups, problems, cache_dir, copy)
+        if facts is not None:
+            return facts
+    rows, counts = (read_pieces(path, data, header, bounds, digests, lookups, problems, cache_dir, context)
+                    if plain_header else (None, None))
     if rows is None:
         from . import rowcheck
 
         problems.rollback(saved)  # the exact reader reports again, with certain line numbers
-        frame = rowcheck.read_exact(path, data, problems)
+        frame = rowcheck.read_exact(path, bytes(data), problems)
         bounds, digests = (), ()
         if frame is None:
             return None
@@ -132,8 +198,128 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     problems.merge(mixed_levels)
     if problems.error_count() > before:
         return None
+    state = None
+    if state_folder is not None and digests and counts is not None:
+        state = save_rows_state(state_folder, context, digests, counts, rows, period_index, periods, lookups)
     return CoverageFacts(tuple(periods), rows.region, period_index, rows.segment, rows.covered, rows.eligible,
-                         rows.source, CoverageFile(data, bounds, digests))
+                         rows.source, CoverageFile(data, bounds, digests, copy), state=state)
+
+
+def piece_context(lookups: Lookups, header: list[str]) -> str:
+    """What a piece's checked columns depend on besides its bytes: the header decides what each
+    column means, the lookups what is valid."""
+    return hashlib.sha256((lookups.digest() + ",".join(header) + version("polars")).encode()).hexdigest()[:24]
+
+
+# --- an update: only the pieces that changed --------------------------------------------
+
+def load_update(path, data, header, bounds, digests, context, lookups: Lookups, problems: Problems,
+                cache_dir: Path, copy=None) -> CoverageFacts | None:
+    """The facts from the last load's rows state and the pieces that changed since, or None when a
+    full load is needed (no usable state, many pieces changed, or any check that fails: the full
+    load then reports every problem with its line)."""
+    from . import cubestate
+
+    folder = cache_dir / "state"
+    state = cubestate.read_rows_state(folder, context)
+    if state is None or state.cells != len(lookups.region_codes) * len(state.months[state.months > 0]) * \
+            len(lookups.segment_ids):
+        return None
+    pieces_folder = cache_dir / "coverage" / context
+    old, new = Counter(state.digests), Counter(digests)
+    removed, added = list((old - new).elements()), new - old
+    if len(removed) + sum(added.values()) > cubestate.MAX_CHANGED_SHARE * len(digests):
+        return None
+    removed_rows = [load_piece(pieces_folder, digest) for digest in removed]
+    if any(rows is None for rows in removed_rows):
+        return None
+    known_lines = dict(zip(state.digests, state.lines.tolist()))
+    counts = [known_lines[d] if d in known_lines else line_count(data, *b) for d, b in zip(digests, bounds)]
+    starts = np.cumsum([FIRST_DATA_LINE, *counts[:-1]]).tolist()
+    wanted = Counter(added)
+    positions = []
+    for i, digest in enumerate(digests):
+        if wanted[digest] > 0:
+            wanted[digest] -= 1
+            positions.append(i)
+    saved = problems.checkpoint()
+    added_rows = parse_pieces(path, data, header, bounds, digests, positions, counts, starts, lookups, problems,
+                              pieces_folder)
+    if added_rows is None or problems.checkpoint()[:2] != saved[:2]:
+        problems.rollback(saved)
+        return None
+    update = cubestate.update_rows(state, join_rows(removed_rows), join_rows(added_rows), lookups)
+    if update is None:
+        return None
+    new_state, periods, removed_rows, added_rows = update
+    new_id = cubestate.rows_id(context, digests)
+    new_state = dataclasses.replace(new_state, id=new_id, digests=tuple(digests), lines=np.array(counts, np.int64))
+    cubestate.write_rows_state(folder, context, new_state)
+    prune(pieces_folder, set(digests))
+
+    def load_all() -> dict:
+        parts = [load_piece(pieces_folder, digest) for digest in digests]
+        if any(p is None for p in parts):  # the cache was cleared meanwhile: parse it all again
+            from . import rowcheck
+            rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, Problems())
+        else:
+            rows = join_rows(parts)
+        _, period_index = number_periods(rows.period)
+        return dict(region=rows.region, period=period_index, segment=rows.segment, covered=rows.covered,
+                    eligible=rows.eligible, source=rows.source)
+
+    ref = cubestate.StateRef(folder, new_id, new_state.total, cubestate.Change(state.id, removed_rows, added_rows))
+    return CoverageFacts(tuple(periods), file=CoverageFile(data, bounds, digests, copy), load=load_all, state=ref)
+
+
+def parse_pieces(path, data, header, bounds, digests, positions, counts, starts, lookups, problems,
+                 folder: Path | None) -> list[Rows] | None:
+    """The checked rows of the pieces at `positions`: from the cache, or parsed in one polars call."""
+    found = {i: load_piece(folder, digests[i]) for i in positions}
+    missing = [i for i in positions if found[i] is None]
+    if missing:
+        from . import rowcheck
+
+        texts = [data[bounds[i][0]:bounds[i][1]] for i in missing]
+        texts = [t if t.endswith(b"\n") else t + b"\n" for t in texts]
+        lines = np.concatenate([np.arange(starts[i], starts[i] + counts[i]) for i in missing])
+        before = problems.error_count()
+        header_line = ",".join(header).encode() + b"\n"
+        rows = rowcheck.checked_piece(path, header_line + b"".join(texts), header, lines, lookups, problems)
+        if rows is None:
+            return None
+        offset = 0
+        for i in missing:
+            found[i] = slice_rows(rows, offset, counts[i])
+            offset += counts[i]
+            if folder is not None and problems.error_count() == before:
+                save_piece(folder, digests[i], found[i])
+    return [found[i] for i in positions]
+
+
+def save_rows_state(folder: Path, context: str, digests, counts, rows: Rows, period_index, periods,
+                    lookups: Lookups):
+    """After a full load without problems: the rows state the next load updates."""
+    from . import cubestate
+
+    n_periods, n_segments = len(periods), len(lookups.segment_ids)
+    cells = len(lookups.region_codes) * n_periods * n_segments
+    low = int(rows.period.min())
+    keys = (rows.region.astype(np.int64) * n_periods + period_index) * n_segments + rows.segment
+    present = np.packbits(np.bincount(keys, minlength=cells) > 0)
+    level = cubestate.region_levels(lookups)
+    n_levels = int(level.max()) + 1
+    levels = np.bincount((period_index * n_segments + rows.segment) * n_levels + level[rows.region],
+                         minlength=n_periods * n_segments * n_levels)
+    total = int(rows.eligible.sum(dtype=np.int64)) + int(rows.covered.sum(dtype=np.int64)) + len(rows.region)
+    row_id = cubestate.rows_id(context, digests)
+    state = cubestate.RowsState(row_id, tuple(digests), np.array(counts, np.int64), low,
+                                np.bincount(rows.period - low), levels, total, present, cells)
+    try:
+        cubestate.write_rows_state(folder, context, state)
+    except OSError:
+        return None
+    return cubestate.StateRef(folder, row_id, total)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -162,42 +348,27 @@ def pieces(data: bytes) -> list[tuple[int, int]]:
     return bounds
 
 
-def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems, cache_dir) -> Rows | None:
-    # The header decides what each column means, so it is part of the key, with the lookups.
-    context = hashlib.sha256((lookups.digest() + ",".join(header) + version("polars")).encode()).hexdigest()[:24]
+def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems, cache_dir, context):
+    """The checked rows of every piece, and each piece's line count."""
     folder = cache_dir / "coverage" / context if cache_dir else None
-    header_line = ",".join(header).encode() + b"\n"
     cached = [load_piece(folder, digest) for digest in digests]
     if sum(c is None for c in cached) > len(bounds) // 2:
         # A cold cache: one polars call over the whole file is faster than one per piece.
         return read_whole(path, data, header, bounds, digests, folder, lookups, problems)
     # Pieces not seen before are parsed in one call: an edit to one village touches one piece per
     # month, and polars' fixed cost per call would otherwise be paid a dozen times.
-    first_lines, line = [], FIRST_DATA_LINE
-    for (start, end), rows in zip(bounds, cached):
-        first_lines.append(line)
-        line += len(rows.region) if rows is not None else line_count(data, start, end)
+    counts = [len(rows.region) if rows is not None else line_count(data, *bound) for bound, rows in zip(bounds, cached)]
+    starts = np.cumsum([FIRST_DATA_LINE, *counts[:-1]]).tolist()
     missing = [i for i, rows in enumerate(cached) if rows is None]
     if missing:
-        from . import rowcheck
-
-        texts = [data[bounds[i][0]:bounds[i][1]] for i in missing]
-        counts = [line_count(data, *bounds[i]) for i in missing]
-        texts = [t if t.endswith(b"\n") else t + b"\n" for t in texts]
-        lines = np.concatenate([np.arange(first_lines[i], first_lines[i] + n) for i, n in zip(missing, counts)])
-        before = problems.error_count()
-        rows = rowcheck.checked_piece(path, header_line + b"".join(texts), header, lines, lookups, problems)
-        if rows is None:
-            return None
-        offset = 0
-        for i, n in zip(missing, counts):
-            cached[i] = slice_rows(rows, offset, n)
-            offset += n
-            if folder is not None and problems.error_count() == before:
-                save_piece(folder, digests[i], cached[i])
+        parsed = parse_pieces(path, data, header, bounds, digests, missing, counts, starts, lookups, problems, folder)
+        if parsed is None:
+            return None, None
+        for i, rows in zip(missing, parsed):
+            cached[i] = rows
     if folder is not None:
         prune(folder, set(digests))
-    return join_rows(cached)
+    return join_rows(cached), counts
 
 
 def line_count(data, start: int, end: int) -> int:
@@ -206,21 +377,21 @@ def line_count(data, start: int, end: int) -> int:
     return text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
 
 
-def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Lookups, problems) -> Rows | None:
+def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Lookups, problems):
     from . import rowcheck
 
     before = problems.error_count()
-    rows = rowcheck.checked_piece(path, data, header, FIRST_DATA_LINE, lookups, problems)
+    rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, problems)
     if rows is None:
-        return None
+        return None, None
+    counts = [line_count(data, start, end) for start, end in bounds]
     if folder is not None and problems.error_count() == before:
         offset = 0
-        for (start, end), digest in zip(bounds, digests):
-            count = line_count(data, start, end)
+        for (start, end), digest, count in zip(bounds, digests, counts):
             save_piece(folder, digest, slice_rows(rows, offset, count))
             offset += count
         prune(folder, set(digests))
-    return rows
+    return rows, counts
 
 
 def piece_digests(data, bounds: list[tuple[int, int]]) -> list[str]:

@@ -68,6 +68,7 @@ def number_format(locale: str) -> NumberFormat:
                         get_minus_sign_symbol(locale), get_plus_sign_symbol(locale))
 
 
+@lru_cache(maxsize=256)
 def long_date(value: dt.date, locale: str) -> str:
     """16 April 2025"""
     return format_date(value, "d MMMM y", locale=locale)

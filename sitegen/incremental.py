@@ -26,7 +26,7 @@ from .pages import Site
 
 PACKAGE = Path(__file__).parent
 LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars")
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class PageInputs:
     digests: np.ndarray      # [region, 2] uint64
     rates: np.ndarray        # [region] latest headline rate (NaN: none)
     shown: np.ndarray        # [region] uint64 key of the rate as formatted on pages
+    rows: str = ""           # the coverage rows the cube was made of (cubestate), "" when unknown
+    extra: np.ndarray | None = None  # [region] the per-region keys folded in (data changes since --previous)
 
 
 @dataclass(frozen=True)
@@ -96,37 +98,87 @@ def page_inputs(site: Site, global_hex: str, numbers, previous: PageInputs | Non
     The hashing is vectorised: each region's numbers are folded with random odd 64-bit
     coefficients (two lanes, seeded by the global digest). Any change to a single number
     always changes the result; several changes collide with probability about 2^-128.
+
+    When the cube says which regions' cells changed since the rows the previous digests were
+    made from, only the digests that can differ are computed again (the same numbers, row by row).
     """
     cube, tree = site.cube, site.tree
     regions = len(tree.regions)
     latest = len(cube.periods) - 1
     rates = site.headline_rate[:, latest]
     shown_rate = shown_keys(rates, numbers, previous)
+    extra = extra if extra is not None else np.zeros(regions, dtype=np.uint64)
     rng = np.random.default_rng(int(global_hex[:16], 16))
-
-    def fold(matrix):
-        return matrix @ (rng.integers(0, 2**63, size=(matrix.shape[1], 2), dtype=np.uint64) * 2 + 1)
-
-    def as_words(array):
-        return array.reshape(regions, -1).astype(np.uint64, copy=False)
+    own_arrays = [a.view(np.uint64) if a.dtype == np.int64 else a
+                  for a in (cube.covered, cube.eligible, cube.reported, cube.eligible_unknown, cube.uses_source, extra)]
+    # The coefficients, drawn in one fixed order (the digests must not depend on which rows are computed).
+    own_coefficients = [odd(rng, (int(np.prod(a.shape[1:], dtype=np.int64)), 2)) for a in own_arrays]
+    child_coefficients = odd(rng, (5, 2))
+    child_factor = odd(rng, (regions, 1))
+    final_coefficients = odd(rng, (6, 2))
+    history = getattr(cube, "history", None)
+    rows_id = history[0] if history else ""
+    todo = None
+    if (previous is not None and history and history[1] and history[2] is not None and previous.rows == history[1]
+            and previous.extra is not None and np.array_equal(previous.extra, extra)
+            and previous.digests.shape == (regions, 2) and len(previous.shown) == regions):
+        todo = regions_to_digest(tree, history[2], np.flatnonzero(shown_rate != previous.shown))
+    counts = np.stack([site.headline.covered[:, latest], site.headline.eligible[:, latest],
+                       site.headline.reported[:, latest], site.headline.eligible_unknown[:, latest]],
+                      axis=1).astype(np.int64).view(np.uint64)
+    has_parent = tree.parent >= 0
+    parent = np.where(has_parent, tree.parent, np.arange(regions))
 
     with np.errstate(over="ignore"):
-        own = sum((fold(as_words(a.view(np.uint64) if a.dtype == np.int64 else a))
-                   for a in (cube.covered, cube.eligible, cube.reported, cube.eligible_unknown, cube.uses_source,
-                             extra if extra is not None else np.zeros(regions, dtype=np.uint64))),
-                  start=np.zeros((regions, 2), dtype=np.uint64))
-        counts = np.stack([site.headline.covered[:, latest], site.headline.eligible[:, latest],
-                           site.headline.reported[:, latest], site.headline.eligible_unknown[:, latest]],
-                          axis=1).astype(np.int64).view(np.uint64)
-        child = fold(np.concatenate([counts, shown_rate[:, None]], axis=1))
-        child *= rng.integers(0, 2**63, size=(regions, 1), dtype=np.uint64) * 2 + 1
-        children = np.zeros((regions, 2), dtype=np.uint64)
-        has_parent = tree.parent >= 0
-        np.add.at(children, tree.parent[has_parent], child[has_parent])
-        parent = np.where(has_parent, tree.parent, np.arange(regions))
-        digests = fold(np.stack([own[:, 0], own[:, 1], shown_rate[parent], np.full(regions, shown_rate[tree.root]),
-                                 children[:, 0], children[:, 1]], axis=1))
-    return PageInputs(digests, rates.copy(), shown_rate)
+        def own_of(rows):
+            total = np.zeros((len(rows), 2), dtype=np.uint64)
+            for a, coefficients in zip(own_arrays, own_coefficients):
+                total += a[rows].reshape(len(rows), -1).astype(np.uint64, copy=False) @ coefficients
+            return total
+
+        def child_of(rows):
+            matrix = np.concatenate([counts[rows], shown_rate[rows, None]], axis=1)
+            return (matrix @ child_coefficients) * child_factor[rows]
+
+        if todo is None:
+            rows = np.arange(regions)
+            own = own_of(rows)
+            child = child_of(rows)
+            children = np.zeros((regions, 2), dtype=np.uint64)
+            np.add.at(children, tree.parent[has_parent], child[has_parent])
+            digests = np.stack([own[:, 0], own[:, 1], shown_rate[parent], np.full(regions, shown_rate[tree.root]),
+                                children[:, 0], children[:, 1]], axis=1) @ final_coefficients
+        else:
+            digests = previous.digests.copy()
+            if todo.size:
+                own = own_of(todo)
+                children = np.zeros((len(todo), 2), dtype=np.uint64)
+                for k, r in enumerate(todo.tolist()):
+                    kids = np.array(tree.children[r], dtype=np.int64)
+                    if kids.size:
+                        children[k] = child_of(kids).sum(axis=0, dtype=np.uint64)
+                digests[todo] = np.stack([own[:, 0], own[:, 1], shown_rate[parent[todo]],
+                                          np.full(len(todo), shown_rate[tree.root]), children[:, 0], children[:, 1]],
+                                         axis=1) @ final_coefficients
+    return PageInputs(digests, rates.copy(), shown_rate, rows_id, extra.copy())
+
+
+def odd(rng, shape) -> np.ndarray:
+    return rng.integers(0, 2**63, size=shape, dtype=np.uint64) * 2 + 1
+
+
+def regions_to_digest(tree, changed_cells: np.ndarray, changed_shown: np.ndarray) -> np.ndarray | None:
+    """The pages whose digest can differ: those whose own cells changed, those whose parent's shown
+    rate changed, and the parents of both (their children's figures). None: all of them."""
+    if tree.root in set(changed_shown.tolist()):
+        return None  # every page compares itself with the root
+    changed = np.union1d(changed_cells.astype(np.int64), changed_shown.astype(np.int64))
+    if changed.size > len(tree.regions) // 8:
+        return None
+    below = [np.array(tree.children[r], dtype=np.int64) for r in changed_shown.tolist()]
+    parents = tree.parent[changed]
+    return np.union1d(np.union1d(changed, parents[parents >= 0]),
+                      np.concatenate(below) if below else np.zeros(0, np.int64))
 
 
 def shown_keys(rates: np.ndarray, numbers, previous: PageInputs | None) -> np.ndarray:
@@ -164,26 +216,43 @@ def read_record(cache_dir: Path | None, out: Path, marker_build_id: str | None) 
     try:
         with np.load(record_path(cache_dir, out)) as stored:
             meta = json.loads(bytes(stored["meta"]).decode())
-            pages = PageInputs(stored["digests"], stored["rates"], stored["shown"])
-            files = bytes(stored["files"]).decode().split("\n")
+            pages = PageInputs(stored["digests"], stored["rates"], stored["shown"], meta.get("rows", ""),
+                               stored["extra"] if "extra" in stored else None)
+            listing = bytes(stored["files"])
+            files = listing.decode().split("\n")
     except Exception:  # noqa: BLE001 - a damaged record only makes this a full build
         return None
     if meta.get("build_id") != marker_build_id or meta.get("format") != FORMAT:
         return None
+    _last_listing[:] = [files, listing]
     return BuildRecord(marker_build_id, meta["global"], pages, files, meta.get("downloads", ""))
+
+
+_last_listing: list = []  # [files, their listing as stored] of the record read last: an update mostly keeps it
+
+
+def sorted_listing(files) -> bytes:
+    """Every file, sorted, one a line (sorting 275,000 names takes a while: an update that makes the
+    same files as the record it read reuses that record's listing)."""
+    if _last_listing:
+        known, listing = _last_listing
+        if len(known) == len(files) and files.issuperset(known):
+            return listing
+    return "\n".join(sorted(files)).encode()
 
 
 def write_record(cache_dir: Path, out: Path, global_hex: str, pages: PageInputs, files, downloads: str) -> str:
     """Store the record; returns its build id (to be written into the output's marker)."""
-    listing = "\n".join(sorted(files)).encode()
+    listing = sorted_listing(files if isinstance(files, (set, frozenset)) else set(files))
     digest = hashlib.sha256(global_hex.encode() + pages.digests.tobytes() + listing)
     build_id = digest.hexdigest()[:32]
     meta = json.dumps({"format": FORMAT, "build_id": build_id, "global": global_hex,
-                       "downloads": downloads}).encode()
+                       "downloads": downloads, "rows": pages.rows}).encode()
     path = record_path(cache_dir, out)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
     np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), digests=pages.digests, rates=pages.rates,
-             shown=pages.shown, files=np.frombuffer(listing, dtype=np.uint8))
+             shown=pages.shown, files=np.frombuffer(listing, dtype=np.uint8),
+             **({"extra": pages.extra} if pages.extra is not None else {}))
     tmp.replace(path)
     return build_id

@@ -39,9 +39,34 @@ def region_csv_path(code: str) -> str:
 
 def region_files(site: Site, r: int) -> tuple[str, ...]:
     """Every file a region contributes: its page in each language, then its JSON and its CSV."""
-    code = site.tree.regions[r].code
-    page = site.paths[r] + "index.html"
-    return (*(prefix + page for prefix in site.prefixes), region_json_path(code), region_csv_path(code))
+    return region_file_table(site)[r]
+
+
+_file_table: list = [None, None, None]  # [the paths it was made for, the table, its files in one list]
+
+
+def region_files_except(site: Site, rendered: set[int]) -> list[str]:
+    """The files of every region but `rendered` ones: what an update keeps as it is."""
+    table = region_file_table(site)
+    if _file_table[2] is None:
+        _file_table[2] = [path for files in table for path in files]
+    if not rendered:
+        return _file_table[2]
+    if len(rendered) == len(table):
+        return []
+    skip = {path for r in rendered for path in table[r]}
+    return [path for path in _file_table[2] if path not in skip]
+
+
+def region_file_table(site: Site) -> list[tuple[str, ...]]:
+    """Every region's files, made once per site (an update asks for all 91,600 regions' files)."""
+    if _file_table[0] is not site.paths:
+        assert region_json_path("X") == f"{API}wilayah/X.json" and region_csv_path("X") == f"{API}wilayah/X.csv"
+        _file_table[1] = [(*(prefix + path + "index.html" for prefix in site.prefixes),
+                           f"{API}wilayah/{region.code}.json", f"{API}wilayah/{region.code}.csv")
+                          for path, region in zip(site.paths, site.tree.regions)]
+        _file_table[0], _file_table[2] = site.paths, None
+    return _file_table[1]
 
 
 def coverage_cells(site: Site, r: int) -> list[tuple[str, str, int, int | None]]:
@@ -111,14 +136,21 @@ def target_figures(site: Site, r: int) -> dict | None:
 def region_downloads(site: Site, r: int) -> tuple[bytes, bytes]:
     """The region's JSON and CSV, as bytes ready to write."""
     cells = coverage_cells(site, r)
-    record = region_record(site, r, cells)
     region = site.tree.regions[r]
+    # The coverage list is joined as text, like the CSV rows below: periods are YYYY-MM, segment
+    # ids match [a-z0-9_-] and counts are integers, so nothing in it needs escaping (91,600 regions
+    # × 60 cells would otherwise be 5.5 million dicts). `coverage` is the record's last key.
+    head = to_json(region_record(site, r, ()))
+    assert head.endswith(b'"coverage":[]}\n')
+    body = ",".join(f'{{"period":"{p}","segment":"{s}","covered":{c},"eligible":{"null" if e is None else e}}}'
+                    for p, s, c, e in cells)
+    record = head[:-len(b"]}\n")] + body.encode() + b"]}\n"
     # Periods, codes and segment ids are checked patterns and counts are digits: only the name can
     # need quoting or neutralising, so rows are joined directly (this runs for 90,000 regions).
     lead = f"{region.code},{csv_cell(region.name)},"
     lines = [f"{p},{lead}{s},{c},{'' if e is None else e}\r\n" for p, s, c, e in cells]
     text = BOM + ",".join(CSV_COLUMNS) + "\r\n" + "".join(lines)
-    return to_json(record), text.encode("utf-8")
+    return record, text.encode("utf-8")
 
 
 def index_json(site: Site) -> bytes:
@@ -126,26 +158,35 @@ def index_json(site: Site) -> bytes:
 
     A national index has 91,600 entries and is rewritten whenever any figure changes, so
     its entries are joined as text (codes, levels and paths need no escaping; names go
-    through json's own string encoder) rather than built as 91,600 dicts."""
+    through json's own string encoder) rather than built as 91,600 dicts. After an update of
+    the cube (cubestate), the last index is kept in the state folder with each entry's offset,
+    and only the entries of regions whose figures changed are made again."""
     tree = site.tree
     p = len(site.cube.periods) - 1
-    totals, rates = site.headline, site.headline_rate[:, p].tolist()
-    covered, eligible = totals.covered[:, p].tolist(), totals.eligible[:, p].tolist()
-    reported, unknown = totals.reported[:, p].tolist(), totals.eligible_unknown[:, p].tolist()
+    totals, rates = site.headline, site.headline_rate[:, p]
+    covered, eligible = totals.covered[:, p], totals.eligible[:, p]
+    reported, unknown = totals.reported[:, p], totals.eligible_unknown[:, p]
     target = site.config.target.coverage_pct
     codes = [region.code for region in tree.regions]
-    entries = []
-    for r, (region, parent) in enumerate(zip(tree.regions, tree.parent.tolist())):
-        if reported[r]:
-            known = None if unknown[r] else eligible[r]
-            gap = gap_to_target(covered[r], known, target) if known else None
-            latest = (f'{{"covered":{covered[r]},"eligible":{json_number(known)},'
-                      f'"rate_pct":{json_number(rates[r], 2)},"gap_to_target":{json_number(gap)}}}')
-        else:
-            latest = "null"
-        entries.append(f'{{"code":"{region.code}","name":{encode_basestring(region.name)},'
-                       f'"level":"{region.level}","parent_code":{json_number(codes[parent] if parent >= 0 else None)},'
-                       f'"url":"{site.paths[r]}","latest":{latest}}}')
+    parents = tree.parent.tolist()
+
+    def entries(rows) -> list[str]:
+        made = []
+        for r, c, e, rep, unk, rate in zip(rows, covered[rows].tolist(), eligible[rows].tolist(),
+                                           reported[rows].tolist(), unknown[rows].tolist(), rates[rows].tolist()):
+            region, parent = tree.regions[r], parents[r]
+            if rep:
+                known = None if unk else e
+                gap = gap_to_target(c, known, target) if known else None
+                latest = (f'{{"covered":{c},"eligible":{json_number(known)},'
+                          f'"rate_pct":{json_number(rate, 2)},"gap_to_target":{json_number(gap)}}}')
+            else:
+                latest = "null"
+            made.append(f'{{"code":"{region.code}","name":{encode_basestring(region.name)},'
+                        f'"level":"{region.level}","parent_code":{json_number(codes[parent] if parent >= 0 else None)},'
+                        f'"url":"{site.paths[r]}","latest":{latest}}}'.replace("<", "\\u003c"))
+        return made
+
     head = to_json({
         "api_version": VERSION,
         "as_of": site.config.as_of.isoformat(),
@@ -155,8 +196,94 @@ def index_json(site: Site) -> bytes:
                      for s in site.cube.segments],
         "regions": [],
     }).decode().rstrip()
-    text = head[:-len("[]}")] + "[" + ",".join(entries) + "]}\n"
-    return text.replace("<", "\\u003c").encode()
+    head = head[:-len("[]}")] + "["
+    history = getattr(site.cube, "history", None)
+    folder = history[3] if history else None
+    key = index_key(site, head) if folder is not None else ""
+    cached = read_index(folder, key) if folder is not None and history[1] else None
+    if cached is not None and cached[0] == history[1] and len(cached[2]) == len(tree.regions) + 1:
+        text, offsets = splice(cached[1], cached[2], history[2].tolist(), entries)
+    else:
+        made = [entry.encode() for entry in entries(list(range(len(tree.regions))))]
+        start = len(head.encode())
+        text = head.encode() + b",".join(made) + b"]}\n"
+        lengths = np.fromiter((len(m) for m in made), dtype=np.int64, count=len(made)) + 1  # with its comma
+        offsets = np.concatenate([[start], start + np.cumsum(lengths)])
+    if folder is not None:
+        from .cubestate import in_background
+
+        in_background(write_index, folder, key, history[0], text, offsets)
+    return text
+
+
+def splice(text: bytes, offsets: np.ndarray, changed: list[int], entries) -> tuple[bytes, np.ndarray]:
+    """The index with the entries of `changed` regions made again; `offsets[r]` is where entry r
+    starts, `offsets[-1]` one past the last entry's comma (or where "]}" starts)."""
+    parts, at, shift = [], int(offsets[0]), np.zeros(len(offsets), dtype=np.int64)
+    parts.append(text[:at])
+    made = entries(changed)
+    count = len(offsets) - 1
+    for r, entry in zip(changed, made):
+        start, end = int(offsets[r]), int(offsets[r + 1])
+        parts.append(text[at:start])
+        encoded = entry.encode() + (b"," if r < count - 1 else b"")
+        if r == count - 1:
+            end = end - 1  # the last entry has no comma: offsets[-1] counted one
+        parts.append(encoded)
+        shift[r + 1:] += len(encoded) - (end - start)
+        at = end
+    parts.append(text[at:])
+    return b"".join(parts), offsets + shift
+
+
+def index_key(site: Site, head: str) -> str:
+    import hashlib
+
+    from .cache import code_digest
+
+    regions = site.tree.regions
+    digest = hashlib.sha256(code_digest() + head.encode())
+    for column in ([r.code for r in regions], [r.name for r in regions], [r.level for r in regions], site.paths):
+        digest.update("\0".join(column).encode() + b"\1")
+    digest.update(site.tree.parent.tobytes())
+    return digest.hexdigest()[:24]
+
+
+def read_index(folder, key: str):
+    """(rows id, text, offsets) of the index kept in the state folder, if it was made with `key`."""
+    try:
+        with np.load(folder / "index-offsets.npz", allow_pickle=False) as stored:
+            meta = json.loads(bytes(stored["meta"]).decode())
+            offsets = stored["offsets"]
+        if meta.get("key") != key:
+            return None
+        text = (folder / f"index-{meta['name']}.json").read_bytes()
+        if len(text) != meta["size"]:
+            return None
+        return meta["rows"], text, offsets
+    except Exception:  # noqa: BLE001 - no index kept: made in full
+        return None
+
+
+def write_index(folder, key: str, rows: str, text: bytes, offsets: np.ndarray) -> None:
+    """The text under a name of its own, then the offsets naming it (each replaced atomically)."""
+    import hashlib
+    import os
+
+    name = hashlib.sha256(text).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"index-{name}.json"
+    if not target.exists():
+        tmp = folder / f"index.tmp{os.getpid()}"
+        tmp.write_bytes(text)
+        tmp.replace(target)
+    meta = json.dumps({"key": key, "rows": rows, "name": name, "size": len(text)}).encode()
+    tmp = folder / f"index-offsets.tmp{os.getpid()}.npz"
+    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), offsets=offsets)
+    tmp.replace(folder / "index-offsets.npz")
+    for old in folder.glob("index-*.json"):
+        if old.name != target.name:
+            old.unlink(missing_ok=True)
 
 
 def json_number(value, digits: int | None = None) -> str:

@@ -22,7 +22,7 @@ from .regionpage import region_facts, region_page
 from .render import Renderer
 from .writer import SiteWriter, write_file
 
-CHUNK = 1000
+CHUNK = 250  # (perf) small enough that neither worker waits long for the other at the end
 PARALLEL_FROM = 3 * CHUNK  # below this, starting processes costs more than it saves
 
 

@@ -57,6 +57,50 @@ def table_body(rows) -> Markup:
     return Markup("\n".join(out))
 
 
+class Environment(jinja2.Environment):
+    """Jinja's environment with a quicker `obj.name` for dicts (page contexts are dicts).
+
+    Jinja tries getattr() first and the key second; on a dict the failed getattr raises and
+    catches an AttributeError for every lookup. A plain dict has no attributes beyond its
+    type's, so the result is the same when those are looked up first."""
+
+    def get_template(self, name, parent=None, globals=None):
+        """Templates by name, memoised: with auto_reload off a name always gives the same template, and
+        every `{% include %}` of every page asks for one (Jinja's own cache keys by loader weakref)."""
+        if globals is None and isinstance(name, str) and not self.auto_reload:
+            if parent is not None:
+                name = self.join_path(name, parent)
+            memo = self.__dict__.setdefault("_sitegen_templates", {})
+            template = memo.get(name)
+            if template is None:
+                template = memo[name] = super().get_template(name)
+            return template
+        return super().get_template(name, parent, globals)
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and not hasattr(dict, attribute):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def direct_gettext(translate):
+    """Jinja's newstyle gettext (the message always %-formatted, escaped under autoescape), calling
+    the catalogue directly: Jinja's `_` resolves `gettext` and goes through Context.call twice,
+    a large share of a page's rendering when it has twenty messages with placeholders."""
+
+    @jinja2.pass_context
+    def gettext(__context, __string, **variables):
+        rv = translate(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext
+
+
 def number_cell(cell) -> str:
     """A number; a rate comes as (text, percent) and gets a bar behind it, so that the table
     reads at a glance like the chart it stands in for (without JavaScript, or in print)."""
@@ -80,7 +124,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
         *loaders,
         package,
     ])
-    env = jinja2.Environment(
+    env = Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -93,6 +137,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
     translations = translations or gettext_module.NullTranslations()
     env.constant_gettext = translations.gettext
     env.install_gettext_translations(translations, newstyle=True)
+    env.globals["_"] = env.globals["gettext"] = direct_gettext(translations.gettext)
     numbers = number_format(locale)
     env.filters.update({
         "number": lambda v: "–" if v is None else numbers.integer(v),
