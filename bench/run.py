@@ -248,7 +248,8 @@ NOTES = """
 - **Charts**: each chart kind (ranking, comparison, trend, map) is built with Altair once per build
   (and cached on disk by Altair's version); each page fills in its rows as JSON. The Vega bundle from
   vl-convert is built once per vl-convert version and cached.
-- **Pages and open data**: forked worker processes (one per core) render chunks of 250 regions with
+- **Pages and open data**: forked worker processes (one per core) render chunks of up to 250 regions (a site of
+  60 regions or more; the parent renders the first few, which compiles the templates once) with
   compiled Jinja templates (Jinja's `_` calling the catalogue directly, dict attributes looked up as
   keys, includes memoised by name) and write each region's page, JSON and CSV straight into the
   staging folder with `os.open`/`os.write`; the JSON's coverage list is joined as text like the CSV.

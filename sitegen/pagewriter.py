@@ -8,6 +8,7 @@ pickling them; only chunk ranges go out and written paths come back.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import traceback
@@ -23,7 +24,8 @@ from .render import Renderer
 from .writer import SiteWriter, write_file
 
 CHUNK = 250  # (perf) small enough that neither worker waits long for the other at the end
-PARALLEL_FROM = 3 * CHUNK  # below this, starting processes costs more than it saves
+WARM_UP = 8  # regions rendered before forking
+PARALLEL_FROM = 60  # regions (each rendered in every language); below this, forking costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,20 @@ def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], job
     global _job
     pool = None
     total = len(regions)
-    chunks = [regions[start:start + CHUNK] for start in range(0, total, CHUNK)]
+    size = max(1, min(CHUNK, -(-total // (4 * max(jobs, 1)))))  # a small site still gets every worker busy
+    chunks = [regions[start:start + size] for start in range(0, total, size)]
     done = 0
     _job = job
     try:
         if jobs <= 1 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
             results = map(render_chunk, chunks)
         else:
+            # A few pages are rendered here, before forking: they compile the templates once
+            # (on a cold cache each worker would compile them again) and workers inherit them.
+            first = render_chunk(chunks[0][:WARM_UP])
+            rest = [chunk for chunk in (chunks[0][WARM_UP:], *chunks[1:]) if chunk]
             pool = multiprocessing.get_context("fork").Pool(jobs)
-            results = pool.imap(render_chunk, chunks)
+            results = itertools.chain([first], pool.imap(render_chunk, rest))
         for paths, changed in results:
             writer.claim(paths, changed)
             done += len(paths)

@@ -259,3 +259,23 @@ def test_chart_tables_draw_each_rate_as_a_bar_without_javascript(bundled_site):
         shown = float(cell.get_text(strip=True).rstrip("%").replace(",", "."))
         width = float(re.fullmatch(r"--pct:([\d.]+)%", cell["style"]).group(1))
         assert abs(width - shown) <= 0.1, (cell, shown, width)
+
+
+def test_pages_rendered_on_several_processes_equal_one_process(bundled_site, run_cli, tmp_path):
+    """The bundled site (170 regions) is rendered by forked workers; one process must give the same bytes."""
+    work = bundled_site.parent
+    serial = tmp_path / "serial"
+    result = run_cli("build", "--data", str(work / "data"), "--content", str(work / "content"),
+                     "--templates", str(work / "templates"), "--assets", str(work / "assets"),
+                     "--out", str(serial), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    stack = [filecmp.dircmp(bundled_site, serial)]
+    compared = 0
+    while stack:
+        current = stack.pop()
+        assert not current.left_only and not current.right_only, current.left
+        _, mismatch, errors = filecmp.cmpfiles(current.left, current.right, current.common_files, shallow=False)
+        assert not mismatch and not errors, (current.left, mismatch)
+        compared += len(current.common_files)
+        stack.extend(current.subdirs.values())
+    assert compared > 1000
