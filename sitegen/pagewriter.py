@@ -52,7 +52,7 @@ def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], job
     global _job
     pool = None
     total = len(regions)
-    size = max(1, min(CHUNK, -(-total // (4 * max(jobs, 1)))))  # a small site still gets every worker busy
+    size = max(1, min(CHUNK, -(-total // (4 * jobs))))  # a small site still gets every worker busy
     chunks = [regions[start:start + size] for start in range(0, total, size)]
     done = 0
     _job = job
