@@ -26,8 +26,11 @@ class ChartTemplate:
 
     def fill(self, rows: list[dict]) -> str:
         """The page's Vega-Lite spec as JSON text that is safe inside a <script> element."""
-        text = self.head + json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + self.tail
-        return text.replace("<", "\\u003c")
+        return self.fill_json(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
+
+    def fill_json(self, rows_json: str) -> str:
+        """The same, with the rows already written as JSON."""
+        return (self.head + rows_json + self.tail).replace("<", "\\u003c")
 
 
 @dataclass(frozen=True)

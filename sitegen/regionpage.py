@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 
 from babel.lists import format_list
 
@@ -46,6 +48,7 @@ def region_facts(site: Site, r: int) -> dict:
         "illustrative": bool(site.illustrative[r]),
         "news": region_news(site, r),
         "news_url": relative_url(site.paths[r], "berita/"),
+        "trend_series": trend_series(site, r),
     }
 
 
@@ -58,7 +61,7 @@ def region_page(site: Site, r: int, texts: Texts, facts: dict | None = None) -> 
         map_chart(site, region.level, children, texts) if children and site.boundaries else None,
         comparison_chart(site, comparison, texts) if comparison else None,
         ranking_chart(site, region.level, children, texts) if children else None,
-        trend_chart(site, r, texts),
+        trend_chart(site, facts["trend_series"], texts),
     ) if chart is not None]
     names = group_names(_)
     context = {
@@ -167,35 +170,56 @@ def comparison_chart(site: Site, comparison: list[dict], texts: Texts) -> Chart 
     )
 
 
-def trend_chart(site: Site, r: int, texts: Texts) -> Chart | None:
-    _, fmt = texts._, texts.numbers
-    names = group_names(_)
+@dataclass(frozen=True)
+class TrendSeries:
+    """One segment group's monthly rates in a region, as every language's trend chart uses them."""
+
+    group: str
+    values: list[float]          # per period, NaN where unknown
+    known: list[int]             # the periods with a rate
+    json_rows: list[tuple[str, str]]  # per known period: the row's JSON before and after the group's name
+
+
+def trend_series(site: Site, r: int) -> list[TrendSeries]:
+    """The groups with a known rate in some month (made once per region, shared by its languages)."""
     periods = site.cube.periods
-    rows, sentences, series = [], [], {}
+    series = []
     for group in GROUPS:
         rates = site.group_rates.get(group)
         if rates is None:
             continue
         values = rates[r].tolist()
-        known = [(p, v) for p, v in enumerate(values) if not math.isnan(v)]
-        if not known:
-            continue
-        series[group] = values
-        rows += [{"period": periods[p] + "-01", "group": names[group], "rate": round(v, 2)} for p, v in known]
-        (p0, v0), (p1, v1) = known[0], known[-1]
-        sentences.append(_("%(group)s dari %(start)s (%(start_period)s) menjadi %(end)s (%(end_period)s)") % {
-            "group": names[group], "start": fmt.percent(v0), "start_period": month_label(periods[p0], texts.locale),
-            "end": fmt.percent(v1), "end_period": month_label(periods[p1], texts.locale)})
-    if not rows:
+        known = [p for p, v in enumerate(values) if v == v]  # not NaN
+        if known:
+            # The chart's data rows as json.dumps writes {"period": …, "group": …, "rate": round(v, 2)}.
+            rows = [(f'{{"period":"{periods[p]}-01","group":', f',"rate":{round(values[p], 2)!r}}}') for p in known]
+            series.append(TrendSeries(group, values, known, rows))
+    return series
+
+
+def trend_chart(site: Site, series: list[TrendSeries], texts: Texts) -> Chart | None:
+    if not series:
         return None
+    _, fmt, locale = texts._, texts.numbers, texts.locale
+    names = group_names(_)
+    periods = site.cube.periods
+    data, sentences = [], []
+    for line in series:
+        name = json.dumps(names[line.group], ensure_ascii=False)
+        data += [head + name + tail for head, tail in line.json_rows]
+        p0, p1 = line.known[0], line.known[-1]
+        sentences.append(_("%(group)s dari %(start)s (%(start_period)s) menjadi %(end)s (%(end_period)s)") % {
+            "group": names[line.group], "start": fmt.percent(line.values[p0]),
+            "start_period": month_label(periods[p0], locale),
+            "end": fmt.percent(line.values[p1]), "end_period": month_label(periods[p1], locale)})
     # The table has one row per month and one column per group: easier to read than a long list.
-    table = tuple(
-        (month_label(period, texts.locale), *(rate_cell(series[g][p], fmt) for g in series))
-        for p, period in enumerate(periods) if any(not math.isnan(series[g][p]) for g in series))
+    shown = sorted({p for line in series for p in line.known})
+    table = tuple((month_label(periods[p], locale), *(rate_cell(line.values[p], fmt) for line in series))
+                  for p in shown)
     return Chart(
         id="chart-trend", kind="trend", title=_("Tren cakupan per bulan"),
         summary=_("Cakupan: %(changes)s.") % {"changes": "; ".join(sentences)},
-        spec=texts.charts["trend"].fill(rows),
-        columns=(_("Bulan"), *(names[g] for g in series)),
+        spec=texts.charts["trend"].fill_json("[" + ",".join(data) + "]"),
+        columns=(_("Bulan"), *(names[line.group] for line in series)),
         rows=table,
     )
