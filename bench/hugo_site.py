@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from sitegen.build import BuildOptions, build_model, load_inputs
-from sitegen.charts import ChartLabels, chart_templates
+from sitegen.charts import ChartLabels, chart_templates, generic_specs
 from sitegen.errors import Problems
 from sitegen.formatting import number_format
 from sitegen.pages import Texts
@@ -81,7 +81,8 @@ def write_hugo_site(data: Path, out: Path, cache_dir: Path) -> int:
                          group=_("Kelompok"), target=_("Target (%)"))
     site = build_model(inputs)
     numbers = number_format("id")
-    texts = Texts(_, numbers, "id", charts=chart_templates(labels, float(inputs.config.target.coverage_pct), cache_dir))
+    charts = chart_templates(labels, float(inputs.config.target.coverage_pct), generic_specs(cache_dir))
+    texts = Texts(_, numbers, "id", charts=charts)
     for r in range(len(site.tree.regions)):
         page = region_page(site, r, texts)
         folder = out / "content" / site.paths[r]

@@ -21,7 +21,7 @@ import jinja2
 import numpy as np
 
 from .content import Article, load_articles
-from .charts import ChartLabels, chart_templates, vega_bundle
+from .charts import ChartLabels, chart_templates, generic_specs, vega_bundle
 from .config import SiteConfig, load_site_config
 from .coverage import CoverageFacts, Lookups, load_coverage, prefetch_coverage
 from .data import Region, Segment, Source, load_regions, load_segments, load_sources
@@ -191,17 +191,19 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     problems = Problems(strict=options.strict)
-    # Making the Vega bundle on a cold cache takes ~1.5 s in vl-convert's own runtime (a child
-    # process): pages are rendered meanwhile, since its file name depends only on vl-convert's version.
+    # On a cold cache, chart specs take ~1 s of Altair and a Vega bundle for an unshipped vl-convert
+    # version ~1.5 s of vl-convert's runtime, each in a child process: the data is loaded meanwhile
+    # (the bundle's file name depends only on vl-convert's version, so pages need not wait for it).
     # The row parser (polars, ~0.15 s to import) is loaded alongside too, in case rows need parsing.
-    with ThreadPoolExecutor(max_workers=2) as background:
+    with ThreadPoolExecutor(max_workers=3) as background:
+        specs = background.submit(generic_specs, options.cache_dir)
         background.submit(importlib.import_module, "sitegen.rowcheck")
         bundle = background.submit(vega_bundle, options.cache_dir)
-        return build_site(options, problems, bundle, started, background)
+        return build_site(options, problems, bundle, started, background, specs)
 
 
 def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float,
-               background: ThreadPoolExecutor) -> BuildResult:
+               background: ThreadPoolExecutor, specs: Future) -> BuildResult:
     inputs = load_inputs(options, problems)
     previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
     downloads_key = downloads_digest(options.data, inputs.facts.file.digest)
@@ -210,7 +212,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     bulk = (None if previous and previous.downloads == downloads_key else
             background.submit(prepare_bulk_files, inputs.facts.file, inputs.regions, inputs.segments,
                               inputs.sources, inputs.config, options.cache_dir))
-    languages = prepare_languages(options, inputs.config)
+    languages = prepare_languages(options, inputs.config, specs.result())
     report_missing_translations(options.templates, problems)
     site = build_model(inputs, options)
     check_published_links(site.news, site.paths, problems)
@@ -293,14 +295,14 @@ class LanguageSetup:
     texts: Texts
 
 
-def prepare_languages(options: BuildOptions, config: SiteConfig) -> list[LanguageSetup]:
+def prepare_languages(options: BuildOptions, config: SiteConfig, specs_json: str) -> list[LanguageSetup]:
     setups = []
     for language in LANGUAGES:
         catalog = translations(language.code)
         _ = catalog.gettext
         labels = ChartLabels(rate=_("Cakupan (%)"), period=_("Bulan"), region=_("Wilayah"),
                              group=_("Kelompok"), target=_("Target (%)"))
-        charts = chart_templates(labels, float(config.target.coverage_pct), options.cache_dir)
+        charts = chart_templates(labels, float(config.target.coverage_pct), specs_json)
         texts = Texts(_, number_format(language.babel_locale), language.babel_locale, language.code,
                       language.prefix, charts)
         setups.append(LanguageSetup(make_environment(options.templates, language.babel_locale, catalog,

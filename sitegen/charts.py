@@ -44,7 +44,13 @@ class ChartLabels:
     target: str
 
 
-def chart_specs(labels: ChartLabels, target_pct: float) -> dict[str, dict]:
+# Specs are made once with these in place of the labels and the target, and filled in per site and
+# language by text replacement: so Altair (~1 s to import) runs only when this module or Altair change.
+PLACEHOLDER_LABELS = ChartLabels(**{name: f"__SITEGEN_LABEL_{name}__" for name in ChartLabels.__dataclass_fields__})
+TARGET_PLACEHOLDER = "__SITEGEN_TARGET__"
+
+
+def chart_specs(labels: ChartLabels, target_pct: float | str) -> dict[str, dict]:
     import altair as alt  # imported here: only needed when the cache is cold
 
     rate_axis = alt.Axis(format=",.0f", title=labels.rate)
@@ -107,54 +113,81 @@ def split_spec(spec: dict) -> ChartTemplate:
     return ChartTemplate(head, tail)
 
 
-def chart_templates(labels: ChartLabels, target_pct: float, cache_dir: Path | None) -> dict[str, ChartTemplate]:
-    """One template per chart kind, from the on-disk cache when it is warm."""
-    key = cache_key(labels, target_pct)
-    cached = cache_dir / f"charts-{key}.json" if cache_dir else None
-    specs = None
+def chart_templates(labels: ChartLabels, target_pct: float, specs_json: str) -> dict[str, ChartTemplate]:
+    """One template per chart kind: `specs_json` (from generic_specs) with this language's labels
+    and the site's target written in."""
+    text = specs_json.replace(json.dumps(TARGET_PLACEHOLDER), json.dumps(float(target_pct)))
+    for name, placeholder in PLACEHOLDER_LABELS.__dict__.items():
+        text = text.replace(json.dumps(placeholder), json.dumps(getattr(labels, name), ensure_ascii=False))
+    return {kind: split_spec(spec) for kind, spec in json.loads(text).items()}
+
+
+def generic_specs(cache_dir: Path | None) -> str:
+    """Every chart kind's spec with placeholder labels and target, as JSON text: from the cache,
+    else made by Altair in a child process (the build goes on loading the data meanwhile)."""
+    cached = cache_dir / f"charts-{cache_key()}.json" if cache_dir else None
     if cached and cached.exists():
+        text = cached.read_text(encoding="utf-8")
         try:
-            specs = json.loads(cached.read_text(encoding="utf-8"))
+            json.loads(text)
+            return text
         except ValueError:
-            specs = None  # a damaged cache file is only a cache miss
-    if specs is None:
-        specs = chart_specs(labels, target_pct)
-        if cached:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps(specs, sort_keys=True), encoding="utf-8")
-            tmp.replace(cached)
-    return {kind: split_spec(spec) for kind, spec in specs.items()}
+            pass  # a damaged cache file is only a cache miss
+    made = subprocess.run([sys.executable, "-c", "import sys, json; from sitegen.charts import generic_specs_here; "
+                           "sys.stdout.buffer.write(generic_specs_here().encode('utf-8'))"],
+                          capture_output=True, check=True, cwd=Path(__file__).parent.parent)
+    text = made.stdout.decode("utf-8")
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(cached)
+    return text
 
 
-def cache_key(labels: ChartLabels, target_pct: float) -> str:
+def generic_specs_here() -> str:
+    return json.dumps(chart_specs(PLACEHOLDER_LABELS, TARGET_PLACEHOLDER), ensure_ascii=False, sort_keys=True)
+
+
+def cache_key() -> str:
     from importlib.metadata import version
 
     digest = hashlib.sha256()
     digest.update(version("altair").encode())
     digest.update(Path(__file__).read_bytes())
-    digest.update(json.dumps([labels.__dict__, target_pct], sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
-def vega_bundle(cache_dir: Path | None) -> str:
-    """vega + vega-lite + vega-embed as one self-contained script, cached by vl-convert's version.
+VENDORED_BUNDLES = Path(__file__).parent / "theme" / "vendor"
 
-    vl-convert makes it in its own JavaScript runtime (~1.3 s) without letting go of Python's GIL,
-    and it is not fork-safe; so it runs in a child process, and a cold first build overlaps it
-    with loading the data instead of stalling every thread."""
+
+def vega_bundle(cache_dir: Path | None) -> str:
+    """vega + vega-lite + vega-embed as one self-contained script, made by vl-convert.
+
+    By vl-convert's version, from the cache, else from the copy sitegen ships for the version it
+    is tested with (scripts/update_vega_bundle.py), else made here and cached. Making it costs
+    ~1.3 s in vl-convert's own JavaScript runtime, which does not let go of Python's GIL and is
+    not fork-safe; so it runs in a child process, overlapped with loading the data."""
     from importlib.metadata import version
 
-    cached = cache_dir / f"vega-bundle-{version('vl-convert-python')}.js" if cache_dir else None
+    name = f"vega-bundle-{version('vl-convert-python')}.js"
+    cached = cache_dir / name if cache_dir else None
     if cached and cached.exists():
         return cached.read_text(encoding="utf-8")
-    made = subprocess.run([sys.executable, "-c", "import sys, vl_convert; "
-                           "sys.stdout.buffer.write(vl_convert.javascript_bundle().encode('utf-8'))"],
-                          capture_output=True, check=True)
-    bundle = made.stdout.decode("utf-8")
+    vendored = VENDORED_BUNDLES / name
+    if vendored.exists():
+        return vendored.read_text(encoding="utf-8")
+    bundle = make_vega_bundle()
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(bundle, encoding="utf-8")
         tmp.replace(cached)
     return bundle
+
+
+def make_vega_bundle() -> str:
+    made = subprocess.run([sys.executable, "-c", "import sys, vl_convert; "
+                           "sys.stdout.buffer.write(vl_convert.javascript_bundle().encode('utf-8'))"],
+                          capture_output=True, check=True)
+    return made.stdout.decode("utf-8")
