@@ -58,7 +58,7 @@ def table_body(rows) -> Markup:
     """
     out = []
     for row in rows:
-        cells = [f'<th scope="row">{escape(row[0])}</th>']
+        cells = [f'<th scope="row">{output_escape(row[0])}</th>']
         cells += [number_cell(cell) for cell in row[1:]]
         out.append("<tr>" + "".join(cells) + "</tr>")
     return Markup("\n".join(out))
@@ -199,9 +199,9 @@ def number_cell(cell) -> str:
     if isinstance(cell, tuple):
         text, value = cell
         if value is not None:
-            return f'<td class="num bar" style="--pct:{value:.1f}%">{escape(text)}</td>'
+            return f'<td class="num bar" style="--pct:{value:.1f}%">{output_escape(text)}</td>'
         cell = text
-    return f'<td class="num">{escape(cell)}</td>'
+    return f'<td class="num">{output_escape(cell)}</td>'
 
 
 def make_environment(site_templates: Path | None, locale: str, translations=None,
