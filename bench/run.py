@@ -245,13 +245,22 @@ NOTES = """
   base when it grows); an update removes the old pieces' rows and adds the new ones along each row's
   chain of ancestors, which gives exactly the cube a full build makes (tested against builds
   without a cache). Totals per segment group are kept with it.
-- **Charts**: each chart kind (ranking, comparison, trend, map) is built with Altair once per build
-  (and cached on disk by Altair's version); each page fills in its rows as JSON. The Vega bundle from
-  vl-convert is built once per vl-convert version and cached.
+- **Charts**: each chart kind (ranking, comparison, trend, map) is built with Altair once, with
+  placeholder labels and target, in a child process while the data loads (cached on disk by
+  Altair's version and the chart module); each language writes its labels and the site's target into
+  that JSON text, and each page fills in its rows as JSON (the trend rows are written as text once
+  per region for both languages). The Vega bundle is vl-convert's: the one for the tested
+  vl-convert version ships in `sitegen/theme/vendor/`, any other version's is made once and cached.
+- **Templates** compile to quicker code (sitegen.render's code generator): `{{ value }}` is escaped
+  to a plain str (markupsafe's escaping, without the Markup object each output made and threw
+  away), `obj.name` on a dict is read inline as a key, `_()`/`ngettext()` call the catalogue
+  directly and escape their values without Markup's per-value wrappers, globals are one dict (not a
+  ChainMap listed on every include), and numbers get the locale's symbols with one `str.translate`.
+  The output is byte-identical to Jinja's own code; together this cut a village's instructions
+  (two pages, JSON and CSV, counted with callgrind) from 13.9 million to 8.1 million.
 - **Pages and open data**: forked worker processes (one per core) render chunks of up to 250 regions (a site of
   60 regions or more; the parent renders the first few, which compiles the templates once) with
-  compiled Jinja templates (Jinja's `_` calling the catalogue directly, dict attributes looked up as
-  keys, includes memoised by name) and write each region's page, JSON and CSV straight into the
+  compiled Jinja templates and write each region's page, JSON and CSV straight into the
   staging folder with `os.open`/`os.write`; the JSON's coverage list is joined as text like the CSV.
   The download folder is made in a background thread while pages render: `data.zip` is assembled
   from separately deflated, cached pieces of `coverage.csv` (as pigz does) and written with `writev`
