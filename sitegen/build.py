@@ -29,7 +29,7 @@ from .errors import Problems
 from .formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model import build_cube, build_tree, group_mask, headline_mask, totals
 from .bulk import prepare_bulk_files
-from .opendata import API, CHANGES, DOWNLOADS, index_json, region_files_except
+from .opendata import API, CHANGES, DOWNLOADS, REGION_FILES, index_json
 from .changelog import compare, load_previous
 from .news import check_links, check_published_links, select_news
 from .cache import remember
@@ -228,18 +228,20 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         for language in languages:
             language.env.globals.update(site_globals(site, assets, language.texts))
         renderers = [Renderer(language.env) for language in languages]
-        rendering = set(plan.regions)
-        writer.keep(region_files_except(site, rendering))  # one list, not a call per region
         job = PageJob(site, tuple(zip(renderers, (language.texts for language in languages))),
                       writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         writer.write(assets["vega"], bundle.result().encode("utf-8"))  # ready by now, even on a cold cache
         download_folders = tuple(prefix + DOWNLOADS for prefix in site.prefixes)  # '' first: the shared files
-        rewritten = (API, *download_folders, *(prefix + CHANGES for prefix in site.prefixes))
+        keep_downloads = writer.update and previous.downloads == downloads_key
         if writer.update:
-            # Same global digest (code, templates, news, regions, settings): news pages, the sitemap
-            # and the other site files are what the previous build wrote.
-            writer.keep(f for f in plan.previous_files if f not in writer.produced and not f.startswith(rewritten))
+            # Same global digest (code, templates, news, regions, settings): the regions' pages and
+            # files not rendered again, news pages, the sitemap and the other site files are what the
+            # previous build wrote; the API index, the changes pages and (unless their inputs are
+            # the same) the downloads are made anew.
+            writer.keep_previous(drop=(API, *(prefix + CHANGES for prefix in site.prefixes),
+                                       *(() if keep_downloads else download_folders)),
+                                 unless=(REGION_FILES,))
         else:
             folders = [write_language_pages(site, renderer, LanguageWriter(writer, language.texts.prefix),
                                             language.texts)
@@ -249,9 +251,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         for renderer, language in zip(renderers, languages):
             write_changes_page(site, changelog, renderer, LanguageWriter(writer, language.texts.prefix),
                                language.texts)
-        if writer.update and previous.downloads == downloads_key:
-            writer.keep(f for f in plan.previous_files if f.startswith(download_folders))
-        else:
+        if not keep_downloads:
             files = bulk.result() if bulk else prepare_bulk_files(
                 inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, options.cache_dir)
             for name, data in files.items():
@@ -259,7 +259,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
             for renderer, language in zip(renderers, languages):
                 write_download_page(site, renderer, LanguageWriter(writer, language.texts.prefix), files,
                                     language.texts)
-        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.produced,
+        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.files(),
                                  downloads_key)
                     if options.cache_dir else None)
         writer.commit(build_id)
@@ -281,8 +281,8 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     except BaseException:
         writer.abort()
         raise
-    return BuildResult(pages=len(site.paths), rendered=rendered, files=len(writer.produced),
-                       written=len(writer.changed) if writer.update else len(writer.produced),
+    return BuildResult(pages=len(site.paths), rendered=rendered, files=len(writer.files()),
+                       written=len(writer.changed) if writer.update else len(writer.files()),
                        held_back=site.news.held_back,
                        warnings=problems.warnings, seconds=time.perf_counter() - started)
 

@@ -32,7 +32,7 @@ from .snapshot import snapshot
 from .sources import BOM, check_header, read_bytes
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
-PERIOD_RE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900-2099: a year like 0000 or 2205 is a typo
+FIRST_YEAR, LAST_YEAR = 1900, 2099  # a year like 0000 or 2205 is a typo
 COUNT_RE = r"^[0-9]{1,15}$"  # [0-9], not \d: polars' \d also matches other scripts' digits
 FIRST_DATA_LINE = 2
 PIECE_BYTES = 256 << 10  # small pieces: a one-village edit re-reads (and re-deflates) a dozen of them
@@ -114,32 +114,59 @@ class Lookups:
 
 
 def prefetch_coverage(data_dir: Path, cache_dir: Path | None):
-    """Start copying and hashing coverage.csv in a thread (both let go of the GIL) while the caller
-    reads the other inputs; `load_coverage(..., prefetched=)` takes the result. None without a cache."""
+    """Copying and hashing coverage.csv in a thread (both let go of the GIL) while the caller reads
+    the other inputs (started by the command line already, see sitegen.early);
+    `load_coverage(..., prefetched=)` takes the result. None without a cache."""
     if cache_dir is None:
         return None
-    from concurrent.futures import ThreadPoolExecutor as Executor
+    from .early import take_coverage_read
 
-    pool = Executor(max_workers=1, thread_name_prefix="sitegen-coverage")
+    return take_coverage_read(data_dir, cache_dir)
+
+
+def read_and_hash(path: Path, cache_dir: Path, taken=None):
+    """(path, data, its snapshot, piece bounds, piece digests, ParsedAhead or None), or None: then
+    load_coverage reads the file itself and reports why it cannot. `taken`: the snapshot, if made."""
     try:
-        return pool.submit(read_and_hash, data_dir / "coverage.csv", cache_dir)
-    finally:
-        pool.shutdown(wait=False)
-
-
-def read_and_hash(path: Path, cache_dir: Path):
-    """(path, data, its snapshot, piece bounds, piece digests), or None: then load_coverage reads the
-    file itself and reports why it cannot."""
-    try:
-        taken = snapshot(path, cache_dir)
+        taken = taken or snapshot(path, cache_dir)
         if taken is None or taken[0][:len(BOM)] == BOM:
             return None
         data, copy = taken
         plain_header = b'"' not in data[: max(0, data.find(b"\n"))]
         bounds = tuple(pieces(data))
-        return path, data, copy, bounds, tuple(piece_digests(data, bounds)) if plain_header else ()
+        digests = tuple(piece_digests(data, bounds)) if plain_header else ()
+        ahead = parse_ahead(data, bounds, digests, cache_dir) if digests else None
+        return path, data, copy, bounds, digests, ahead
     except Exception:  # noqa: BLE001 - read again, with every problem reported
         return None
+
+
+@dataclass
+class ParsedAhead:
+    """The whole file parsed as text before the lookups to check it against are known."""
+
+    header: list[str]
+    frame: object            # rowcheck.parse_text's frame, None where the exact reader must read it
+    counts: list[int]        # lines per piece
+
+
+def parse_ahead(data, bounds, digests, cache_dir: Path) -> ParsedAhead | None:
+    """On a cold cache (most pieces never seen), parse the whole file now, in the prefetch thread:
+    polars lets go of the GIL, so this overlaps with reading regions.csv. None when the cache has
+    most pieces already (an update reads only the few new ones)."""
+    wanted = set(digests)
+    folders = cache_dir / "coverage"
+    for folder in (folders.iterdir() if folders.is_dir() else ()):
+        if 2 * len(wanted.intersection(p.name.split(".")[0] for p in folder.iterdir())) >= len(wanted):
+            return None
+    from . import rowcheck
+
+    text = bytes(data)
+    header = [h.strip() for h in text[:text.find(b"\n")].decode("utf-8", "replace").rstrip("\r").split(",")]
+    if len(set(header)) != len(header):
+        return None
+    counts = [line_count(data, start, end) for start, end in bounds]
+    return ParsedAhead(header, rowcheck.parse_text(text, header, FIRST_DATA_LINE), counts)
 
 
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
@@ -147,8 +174,9 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
     path = data_dir / "coverage.csv"
     got = prefetched.result() if prefetched is not None else None
     if got is not None and got[0] == path:
-        _, data, copy, bounds, digests = got
+        _, data, copy, bounds, digests, ahead = got
     else:
+        ahead = None
         taken = snapshot(path, cache_dir) if cache_dir else None
         if taken is None:
             data, copy = read_bytes(path, problems), None
@@ -174,7 +202,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems,
         facts = load_update(path, data, header, bounds, digests, context, lookups, problems, cache_dir, copy)
         if facts is not None:
             return facts
-    rows, counts = (read_pieces(path, data, header, bounds, digests, lookups, problems, cache_dir, context)
+    rows, counts = (read_pieces(path, data, header, bounds, digests, lookups, problems, cache_dir, context, ahead)
                     if plain_header else (None, None))
     if rows is None:
         from . import rowcheck
@@ -348,13 +376,15 @@ def pieces(data: bytes) -> list[tuple[int, int]]:
     return bounds
 
 
-def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems, cache_dir, context):
+def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems, cache_dir, context,
+                ahead: ParsedAhead | None = None):
     """The checked rows of every piece, and each piece's line count."""
     folder = cache_dir / "coverage" / context if cache_dir else None
     cached = [load_piece(folder, digest) for digest in digests]
     if sum(c is None for c in cached) > len(bounds) // 2:
         # A cold cache: one polars call over the whole file is faster than one per piece.
-        return read_whole(path, data, header, bounds, digests, folder, lookups, problems)
+        return read_whole(path, data, header, bounds, digests, folder, lookups, problems,
+                          ahead if ahead is not None and ahead.header == header else None)
     # Pieces not seen before are parsed in one call: an edit to one village touches one piece per
     # month, and polars' fixed cost per call would otherwise be paid a dozen times.
     counts = [len(rows.region) if rows is not None else line_count(data, *bound) for bound, rows in zip(bounds, cached)]
@@ -377,21 +407,34 @@ def line_count(data, start: int, end: int) -> int:
     return text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
 
 
-def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Lookups, problems):
+def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Lookups, problems,
+               ahead: ParsedAhead | None = None):
     from . import rowcheck
+    from .cubestate import in_background
 
     before = problems.error_count()
-    rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, problems)
+    if ahead is not None and ahead.frame is None:
+        return None, None
+    frame = None
+    if ahead is not None:
+        frame, ahead.frame = ahead.frame, None  # its ~500 MB of text go as soon as they are checked
+    rows = rowcheck.checked_piece(path, bytes(data) if frame is None else b"", header, FIRST_DATA_LINE, lookups,
+                                  problems, frame=frame)
+    del frame
     if rows is None:
         return None, None
-    counts = [line_count(data, start, end) for start, end in bounds]
+    counts = ahead.counts if ahead is not None else [line_count(data, start, end) for start, end in bounds]
     if folder is not None and problems.error_count() == before:
-        offset = 0
-        for (start, end), digest, count in zip(bounds, digests, counts):
-            save_piece(folder, digest, slice_rows(rows, offset, count))
-            offset += count
-        prune(folder, set(digests))
+        in_background(save_pieces, folder, rows, digests, counts)  # (perf) 1,000 files, while the build goes on
     return rows, counts
+
+
+def save_pieces(folder: Path, rows: Rows, digests, counts) -> None:
+    offset = 0
+    for digest, count in zip(digests, counts):
+        save_piece(folder, digest, slice_rows(rows, offset, count))
+        offset += count
+    prune(folder, set(digests))
 
 
 def piece_digests(data, bounds: list[tuple[int, int]]) -> list[str]:

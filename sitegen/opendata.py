@@ -21,6 +21,7 @@ from .pages import Site, figures_at, headline_figures
 
 API = "api/v1/"
 DOWNLOADS = "unduh/"
+REGION_FILES = API + "wilayah/"  # each region's JSON and CSV
 METHODOLOGY = "metodologi/"
 CHANGES = "perubahan/"
 VERSION = 1
@@ -39,34 +40,8 @@ def region_csv_path(code: str) -> str:
 
 def region_files(site: Site, r: int) -> tuple[str, ...]:
     """Every file a region contributes: its page in each language, then its JSON and its CSV."""
-    return region_file_table(site)[r]
-
-
-_file_table: list = [None, None, None]  # [the paths it was made for, the table, its files in one list]
-
-
-def region_files_except(site: Site, rendered: set[int]) -> list[str]:
-    """The files of every region but `rendered` ones: what an update keeps as it is."""
-    table = region_file_table(site)
-    if _file_table[2] is None:
-        _file_table[2] = [path for files in table for path in files]
-    if not rendered:
-        return _file_table[2]
-    if len(rendered) == len(table):
-        return []
-    skip = {path for r in rendered for path in table[r]}
-    return [path for path in _file_table[2] if path not in skip]
-
-
-def region_file_table(site: Site) -> list[tuple[str, ...]]:
-    """Every region's files, made once per site (an update asks for all 91,600 regions' files)."""
-    if _file_table[0] is not site.paths:
-        assert region_json_path("X") == f"{API}wilayah/X.json" and region_csv_path("X") == f"{API}wilayah/X.csv"
-        _file_table[1] = [(*(prefix + path + "index.html" for prefix in site.prefixes),
-                           f"{API}wilayah/{region.code}.json", f"{API}wilayah/{region.code}.csv")
-                          for path, region in zip(site.paths, site.tree.regions)]
-        _file_table[0], _file_table[2] = site.paths, None
-    return _file_table[1]
+    path, code = site.paths[r], site.tree.regions[r].code
+    return (*(prefix + path + "index.html" for prefix in site.prefixes), region_json_path(code), region_csv_path(code))
 
 
 def coverage_cells(site: Site, r: int) -> list[tuple[str, str, int, int | None]]:
