@@ -109,7 +109,8 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
                           [s.id for s in segments], [s.id for s in sources])
         facts = load_coverage(options.data, lookups, problems, options.cache_dir, coverage_file)
     paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
-    articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone)
+    articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone,
+                              options.cache_dir)
                 if regions and config else [])
     if articles and config:
         folders = set(paths)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,10 @@ import click
 from . import __version__
 from .early import start_coverage_read
 from .errors import InputError, OutputError
+
+# numpy's OpenBLAS would start a thread per core that spins after each call; sitegen does no
+# linear algebra worth sharing out, and those threads take CPU from the build's own.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # The pipeline (numpy, Jinja, Babel: ~0.4 s to import) is imported by the commands that use it,
 # after `build` and `check` have started reading coverage.csv (see sitegen.early).
@@ -218,7 +223,6 @@ def run_cli() -> None:
     (~0.3 s of a 2 s update). Here the interpreter's own first shutdown steps run as usual (waiting
     for threads, e.g. cache writers, then the atexit handlers) and the process then ends at once.
     """
-    import os
     import threading
 
     try:

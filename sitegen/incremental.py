@@ -26,7 +26,7 @@ from .pages import Site
 
 PACKAGE = Path(__file__).parent
 LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars")
-FORMAT = 4
+FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -213,19 +213,25 @@ def read_record(cache_dir: Path | None, out: Path, marker_build_id: str | None) 
     """The last build's record, if it matches the output folder as it is now."""
     if cache_dir is None or marker_build_id is None:
         return None
+    path = record_path(cache_dir, out)
     try:
-        with np.load(record_path(cache_dir, out)) as stored:
+        with np.load(path) as stored:
             meta = json.loads(bytes(stored["meta"]).decode())
             pages = PageInputs(stored["digests"], stored["rates"], stored["shown"], meta.get("rows", ""),
                                stored["extra"] if "extra" in stored else None)
-            listing = bytes(stored["files"])
-            files = listing.decode().split("\n")
+        listing = path.with_suffix(".files").read_bytes()  # one read: 15 MB of names, not a zip member
     except Exception:  # noqa: BLE001 - a damaged record only makes this a full build
         return None
-    if meta.get("build_id") != marker_build_id or meta.get("format") != FORMAT:
+    if meta.get("build_id") != marker_build_id or meta.get("format") != FORMAT or \
+            record_id(meta["global"], pages, listing) != marker_build_id:  # (the listing is a file of its own)
         return None
+    files = listing.decode().split("\n")
     _last_listing[:] = [files, listing]
     return BuildRecord(marker_build_id, meta["global"], pages, files, meta.get("downloads", ""))
+
+
+def record_id(global_hex: str, pages: PageInputs, listing: bytes) -> str:
+    return hashlib.sha256(global_hex.encode() + pages.digests.tobytes() + listing).hexdigest()[:32]
 
 
 _last_listing: list = []  # [files, their listing as stored] of the record read last: an update mostly keeps it
@@ -245,15 +251,18 @@ def write_record(cache_dir: Path, out: Path, global_hex: str, pages: PageInputs,
                  downloads: str) -> str:
     """Store the record; returns its build id (to be written into the output's marker)."""
     listing = sorted_listing(files)
-    digest = hashlib.sha256(global_hex.encode() + pages.digests.tobytes() + listing)
-    build_id = digest.hexdigest()[:32]
+    build_id = record_id(global_hex, pages, listing)
     meta = json.dumps({"format": FORMAT, "build_id": build_id, "global": global_hex,
                        "downloads": downloads, "rows": pages.rows}).encode()
     path = record_path(cache_dir, out)
     path.parent.mkdir(parents=True, exist_ok=True)
+    listing_path = path.with_suffix(".files")
+    if not (_last_listing and listing is _last_listing[1] and listing_path.exists()):  # else: as read
+        tmp = path.with_suffix(f".tmp{os.getpid()}.files")
+        tmp.write_bytes(listing)
+        tmp.replace(listing_path)
     tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
     np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), digests=pages.digests, rates=pages.rates,
-             shown=pages.shown, files=np.frombuffer(listing, dtype=np.uint8),
-             **({"extra": pages.extra} if pages.extra is not None else {}))
+             shown=pages.shown, **({"extra": pages.extra} if pages.extra is not None else {}))
     tmp.replace(path)
     return build_id

@@ -840,3 +840,33 @@ def test_section_headings_never_skip_a_level():
     with_one_hash = render_markdown("Intro.\n\n# Bagian\n\n## Sub\n", 1)[0]
     for html in (as_guided, with_one_hash):
         assert re.findall(r"<(h\d)", html) == ["h2", "h3"], html
+
+
+def test_article_html_is_cached_by_body_and_a_changed_body_is_converted_again(tmp_path, monkeypatch):
+    from sitegen import content
+    from sitegen.errors import Problems
+
+    news_dir = tmp_path / "content" / "news"
+    news_dir.mkdir(parents=True)
+    article = news_dir / "2025-04-01-satu.md"
+    article.write_text(news("Satu", "2025-04-01", body="Ada **tebal** dan [tautan](https://example.org/).\n"),
+                       encoding="utf-8")
+    cache = tmp_path / "cache"
+    converted = []
+    real = content.render_markdown
+    monkeypatch.setattr(content, "render_markdown", lambda body, line: converted.append(body) or real(body, line))
+
+    def load():
+        problems = Problems()
+        articles = content.load_articles(tmp_path / "content", {"63.10"}, problems, cache_dir=cache)
+        assert problems.error_count() == 0
+        return articles[0]
+
+    first, again = load(), load()
+    assert len(converted) == 1  # the second load read the cached HTML
+    assert again.body_html == first.body_html and again.links == first.links
+    assert "<strong>tebal</strong>" in first.body_html
+    article.write_text(news("Satu", "2025-04-01", body="Sekarang *miring*.\n"), encoding="utf-8")
+    changed = load()
+    assert len(converted) == 2 and "<em>miring</em>" in changed.body_html
+    assert len(list((cache / "markdown").iterdir())) == 1  # the old body's HTML is gone
