@@ -159,9 +159,9 @@ def small_member(name: str, data: bytes, cache_dir: Path | None = None) -> Membe
     """A member deflated in one go; one of a megabyte or more (wilayah.csv) is kept in the cache."""
     if cache_dir is None or len(data) < 1 << 20:
         return Member(name, len(data), zlib.crc32(data), (deflate(data), END_BLOCK))
-    _, deflated = cached_piece(cache_dir / "bulk" / "members", piece_key(hashlib.sha256(data).hexdigest()[:32]),
-                               data, 0, len(data))
-    return Member(name, len(data), zlib.crc32(data), (deflated, END_BLOCK))
+    piece = cached_piece(cache_dir / "bulk" / "members", piece_key(hashlib.sha256(data).hexdigest()[:32]),
+                         data, 0, len(data))
+    return Member(name, len(data), piece.crc, (piece.deflated, END_BLOCK))
 
 
 def regions_csv(regions: list[Region]) -> bytes:

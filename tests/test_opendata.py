@@ -270,3 +270,18 @@ def test_a_rates_change_updates_every_cost_like_a_clean_build(make_site, run_cli
     for path in (root / "clean").rglob("*"):
         if path.is_file() and path.name != ".sitegen-site":
             assert path.read_bytes() == (root / "_site" / path.relative_to(root / "clean")).read_bytes(), path
+
+
+def test_a_large_zip_member_is_the_same_whether_deflated_now_or_read_from_the_cache(tmp_path):
+    import zlib
+
+    from sitegen import bulk
+
+    data = "".join(f"63.10.01.{i:04d},Desa {i},desa,63.10.01,desa\n" for i in range(30_000)).encode()
+    assert len(data) >= 1 << 20  # large enough to be cached (wilayah.csv at national scale)
+    made = bulk.small_member("wilayah.csv", data, tmp_path)
+    cached = bulk.small_member("wilayah.csv", data, tmp_path)
+    assert list((tmp_path / "bulk" / "members").iterdir())  # the second call read this
+    assert made == cached
+    assert made.crc == zlib.crc32(data)
+    assert zlib.decompress(b"".join(made.deflated), -15) == data
