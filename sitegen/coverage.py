@@ -162,7 +162,7 @@ def parse_ahead(data, bounds, digests, cache_dir: Path) -> ParsedAhead | None:
     from . import rowcheck
 
     text = bytes(data)
-    header = [h.strip() for h in text[:text.find(b"\n")].decode("utf-8", "replace").rstrip("\r").split(",")]
+    header = header_names(text[:text.find(b"\n")])
     if len(set(header)) != len(header):
         return None
     counts = [line_count(data, start, end) for start, end in bounds]
@@ -358,10 +358,14 @@ def read_header(path: Path, data: bytes, problems: Problems) -> list[str] | None
     if not header_bytes.strip():
         problems.error(path, 1, "file is empty; expected a header row")
         return None
-    header = [h.strip() for h in header_bytes.decode("utf-8", "replace").rstrip("\r").split(",")]
+    header = header_names(header_bytes)
     if b'"' not in header_bytes and not check_header(path, header, COLUMNS, problems):
         return None
     return header
+
+
+def header_names(header_bytes: bytes) -> list[str]:
+    return [h.strip() for h in header_bytes.decode("utf-8", "replace").rstrip("\r").split(",")]
 
 
 def pieces(data: bytes) -> list[tuple[int, int]]:

@@ -170,10 +170,16 @@ class SiteWriter:
                 self._files = sorted(self.produced)
             else:
                 new = [path for path in self.produced if not in_sorted(self.previous_files, path)]
-                stale = self._dropped - self.produced
+                stale = self._stale()
                 self._files = (self.previous_files if not new and not stale else
                                sorted(set(self.previous_files).difference(stale).union(self.produced)))
         return self._files
+
+    def _stale(self) -> set[str]:
+        """Files of the previous build that this one no longer makes."""
+        if self._dropped is not None:
+            return self._dropped - self.produced
+        return set(self.previous_files) - self.produced
 
     def commit(self, build_id: str | None) -> None:
         try:
@@ -221,9 +227,7 @@ class SiteWriter:
             os.replace(self.staging / path, target)
         # Files of the previous build that this one no longer makes. (Walking the folder instead
         # would cost seconds at national scale; files put there by hand go at the next full build.)
-        stale = (self._dropped - self.produced if self._dropped is not None else
-                 set(self.previous_files) - self.produced)
-        for stale in sorted(stale - {MARKER}):
+        for stale in sorted(self._stale() - {MARKER}):
             (self.out / stale).unlink(missing_ok=True)
             remove_empty_parents(self.out, (self.out / stale).parent)
         (self.out / MARKER).write_text(marker, encoding="utf-8")
