@@ -7,7 +7,7 @@ Line numbers are exact: when a row's position and its line could differ
 with `csv` instead, which is slower but names every line.
 
 A build that changes one village should not re-read five million rows, so the
-file is cut into ~2 MB pieces at line ends and each piece's checked columns are
+file is cut into 256 KB pieces at line ends and each piece's checked columns are
 cached by its content hash (and by the region, segment and source lists they
 were checked against). An edit changes only the pieces it touches; the checks
 that span the whole file (duplicates, a segment at two levels) always run on all
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MAX_REPORTED_PER_RULE, Problems
+from .piecestore import PieceStore
 from .snapshot import snapshot
 from .sources import BOM, check_header, read_bytes
 
@@ -157,7 +157,7 @@ def parse_ahead(data, bounds, digests, cache_dir: Path) -> ParsedAhead | None:
     wanted = set(digests)
     folders = cache_dir / "coverage"
     for folder in (folders.iterdir() if folders.is_dir() else ()):
-        if 2 * len(wanted.intersection(p.name.split(".")[0] for p in folder.iterdir())) >= len(wanted):
+        if 2 * len(wanted & PieceStore(folder, len(ARRAYS)).known()) >= len(wanted):
             return None
     from . import rowcheck
 
@@ -253,12 +253,12 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
     if state is None or state.cells != len(lookups.region_codes) * len(state.months[state.months > 0]) * \
             len(lookups.segment_ids):
         return None
-    pieces_folder = cache_dir / "coverage" / context
+    store = piece_store(cache_dir, context)
     old, new = Counter(state.digests), Counter(digests)
     removed, added = list((old - new).elements()), new - old
     if len(removed) + sum(added.values()) > cubestate.MAX_CHANGED_SHARE * len(digests):
         return None
-    removed_rows = [load_piece(pieces_folder, digest) for digest in removed]
+    removed_rows = [load_piece(store, digest) for digest in removed]
     if any(rows is None for rows in removed_rows):
         return None
     known_lines = dict(zip(state.digests, state.lines.tolist()))
@@ -272,7 +272,7 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
             positions.append(i)
     saved = problems.checkpoint()
     added_rows = parse_pieces(path, data, header, bounds, digests, positions, counts, starts, lookups, problems,
-                              pieces_folder)
+                              store)
     if added_rows is None or problems.checkpoint()[:2] != saved[:2]:
         problems.rollback(saved)
         return None
@@ -283,10 +283,10 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
     new_id = cubestate.rows_id(context, digests)
     new_state = dataclasses.replace(new_state, id=new_id, digests=tuple(digests), lines=np.array(counts, np.int64))
     cubestate.write_rows_state(folder, context, new_state)
-    prune(pieces_folder, set(digests))
+    store.prune(set(digests))
 
     def load_all() -> dict:
-        parts = [load_piece(pieces_folder, digest) for digest in digests]
+        parts = [load_piece(store, digest) for digest in digests]
         if any(p is None for p in parts):  # the cache was cleared meanwhile: parse it all again
             from . import rowcheck
             rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, Problems())
@@ -301,9 +301,9 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
 
 
 def parse_pieces(path, data, header, bounds, digests, positions, counts, starts, lookups, problems,
-                 folder: Path | None) -> list[Rows] | None:
+                 store: PieceStore) -> list[Rows] | None:
     """The checked rows of the pieces at `positions`: from the cache, or parsed in one polars call."""
-    found = {i: load_piece(folder, digests[i]) for i in positions}
+    found = {i: load_piece(store, digests[i]) for i in positions}
     missing = [i for i in positions if found[i] is None]
     if missing:
         from . import rowcheck
@@ -320,8 +320,8 @@ def parse_pieces(path, data, header, bounds, digests, positions, counts, starts,
         for i in missing:
             found[i] = slice_rows(rows, offset, counts[i])
             offset += counts[i]
-            if folder is not None and problems.error_count() == before:
-                save_piece(folder, digests[i], found[i])
+            if problems.error_count() == before:
+                store.put(digests[i], columns_of(found[i]))
     return [found[i] for i in positions]
 
 
@@ -383,11 +383,11 @@ def pieces(data: bytes) -> list[tuple[int, int]]:
 def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems, cache_dir, context,
                 ahead: ParsedAhead | None = None):
     """The checked rows of every piece, and each piece's line count."""
-    folder = cache_dir / "coverage" / context if cache_dir else None
-    cached = [load_piece(folder, digest) for digest in digests]
+    store = piece_store(cache_dir, context)
+    cached = [load_piece(store, digest) for digest in digests]
     if sum(c is None for c in cached) > len(bounds) // 2:
         # A cold cache: one polars call over the whole file is faster than one per piece.
-        return read_whole(path, data, header, bounds, digests, folder, lookups, problems,
+        return read_whole(path, data, header, bounds, digests, store, lookups, problems,
                           ahead if ahead is not None and ahead.header == header else None)
     # Pieces not seen before are parsed in one call: an edit to one village touches one piece per
     # month, and polars' fixed cost per call would otherwise be paid a dozen times.
@@ -395,13 +395,12 @@ def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems,
     starts = np.cumsum([FIRST_DATA_LINE, *counts[:-1]]).tolist()
     missing = [i for i, rows in enumerate(cached) if rows is None]
     if missing:
-        parsed = parse_pieces(path, data, header, bounds, digests, missing, counts, starts, lookups, problems, folder)
+        parsed = parse_pieces(path, data, header, bounds, digests, missing, counts, starts, lookups, problems, store)
         if parsed is None:
             return None, None
         for i, rows in zip(missing, parsed):
             cached[i] = rows
-    if folder is not None:
-        prune(folder, set(digests))
+    store.prune(set(digests))
     return join_rows(cached), counts
 
 
@@ -411,7 +410,7 @@ def line_count(data, start: int, end: int) -> int:
     return text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
 
 
-def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Lookups, problems,
+def read_whole(path, data: bytes, header, bounds, digests, store: PieceStore, lookups: Lookups, problems,
                ahead: ParsedAhead | None = None):
     from . import rowcheck
     from .cubestate import in_background
@@ -428,17 +427,9 @@ def read_whole(path, data: bytes, header, bounds, digests, folder, lookups: Look
     if rows is None:
         return None, None
     counts = ahead.counts if ahead is not None else [line_count(data, start, end) for start, end in bounds]
-    if folder is not None and problems.error_count() == before:
-        in_background(save_pieces, folder, rows, digests, counts)  # (perf) 1,000 files, while the build goes on
+    if store.folder is not None and problems.error_count() == before:
+        in_background(store.put_all, columns_of(rows), digests, counts)  # (perf) while the build goes on
     return rows, counts
-
-
-def save_pieces(folder: Path, rows: Rows, digests, counts) -> None:
-    offset = 0
-    for digest, count in zip(digests, counts):
-        save_piece(folder, digest, slice_rows(rows, offset, count))
-        offset += count
-    prune(folder, set(digests))
 
 
 def piece_digests(data, bounds: list[tuple[int, int]]) -> list[str]:
@@ -461,35 +452,17 @@ def join_rows(parts: list[Rows]) -> Rows:
     return Rows(None, *(np.concatenate([getattr(p, name) for p in parts]) for name in ARRAYS))
 
 
-def load_piece(folder: Path | None, digest: str) -> Rows | None:
-    """A piece's checked columns, stored as one small integer matrix (a row per array)."""
-    if folder is None:
-        return None
-    try:
-        stored = np.load(folder / f"{digest}.npy", allow_pickle=False)
-    except Exception:  # noqa: BLE001 - a missing or damaged cache file is only a cache miss
-        return None
-    if stored.ndim != 2 or stored.shape[0] != len(ARRAYS):
-        return None
-    return Rows(None, *stored)
+def piece_store(cache_dir: Path | None, context: str) -> PieceStore:
+    return PieceStore(cache_dir / "coverage" / context if cache_dir else None, len(ARRAYS))
 
 
-def save_piece(folder: Path, digest: str, rows: Rows) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    columns = [getattr(rows, name) for name in ARRAYS]
-    # Counts fit in 32 bits almost always: then the piece takes half the space and loads faster.
-    narrow = all(c.size == 0 or (c.min() >= -1 and c.max() < 2**31) for c in columns)
-    matrix = np.stack([c.astype(np.int32 if narrow else np.int64) for c in columns])
-    tmp = folder / f"{digest}.tmp{os.getpid()}.npy"
-    np.save(tmp, matrix, allow_pickle=False)
-    tmp.replace(folder / f"{digest}.npy")
+def load_piece(store: PieceStore, digest: str) -> Rows | None:
+    matrix = store.get(digest)
+    return None if matrix is None else Rows(None, *matrix)
 
 
-def prune(folder: Path, used: set[str]) -> None:
-    if folder.is_dir():
-        for stored in folder.iterdir():
-            if stored.name.split(".")[0] not in used:
-                stored.unlink(missing_ok=True)
+def columns_of(rows: Rows) -> list[np.ndarray]:
+    return [getattr(rows, name) for name in ARRAYS]
 
 
 # --- checking across rows -------------------------------------------------------------
