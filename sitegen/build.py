@@ -103,15 +103,16 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     if config and sources and config.target.source not in {s.id for s in sources}:
         problems.error(options.data / "site.yaml", config.target.source_line,
                        f"target.source {config.target.source!r} is not an id in sources.yaml")
+    # (perf) Page folders and articles first: coverage.csv is still being parsed in its thread.
+    paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
+    articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone,
+                              options.cache_dir)
+                if regions and config else [])
     facts = None
     if regions and segments and sources:
         lookups = Lookups([r.code for r in regions], [r.level for r in regions],
                           [s.id for s in segments], [s.id for s in sources])
         facts = load_coverage(options.data, lookups, problems, options.cache_dir, coverage_file)
-    paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
-    articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone,
-                              options.cache_dir)
-                if regions and config else [])
     if articles and config:
         folders = set(paths)
         check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)

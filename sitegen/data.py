@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +89,9 @@ def parse_regions(path: Path, data: bytes, root_code: str | None, problems: Prob
     text = decode_utf8(path, data, problems)
     if text is None:
         return []
+    valid = plain_valid_regions(text, root_code)
+    if valid is not None:
+        return valid
     regions: dict[str, Region] = {}
     lines: dict[str, int] = {}
     for line, row in csv_records(path, text, REGION_COLUMNS, problems):
@@ -99,6 +104,40 @@ def parse_regions(path: Path, data: bytes, root_code: str | None, problems: Prob
         regions[region.code] = region
         lines[region.code] = line
     check_region_tree(path, regions, lines, root_code, problems)
+    return [regions[code] for code in sorted(regions)]
+
+
+ALLOWED_KINDS = {level: KINDS.get(level, {""}) for level in LEVELS}
+DEPTH = {level: depth for depth, level in enumerate(LEVELS)}
+
+
+def plain_valid_regions(text: str, root_code: str | None) -> list[Region] | None:
+    """(perf) The regions of a file with the exact header, no blank lines and no spaces around
+    a field that passes every check, as parse_regions would give them; else None, and the
+    row-by-row reader finds and reports the problems. Several times faster than that reader
+    on the 91,600 national rows: no line bookkeeping, no dict per row."""
+    rows = csv.reader(io.StringIO(text, newline=""))
+    if root_code is None or next(rows, None) != list(REGION_COLUMNS):
+        return None
+    regions: dict[str, Region] = {}
+    count = 0
+    for row in rows:
+        if len(row) != len(REGION_COLUMNS):
+            return None
+        code, name, level, parent, kind = row
+        pattern = CODE_PATTERNS.get(level)
+        if (pattern is None or not pattern.match(code) or not name or name != name.strip() or parent != parent.strip()
+                or kind not in ALLOWED_KINDS[level]
+                or (parent and level != "provinsi" and not code.startswith(parent + "."))):
+            return None
+        regions[code] = Region(code, name, level, parent, kind)
+        count += 1
+    if len(regions) != count or root_code not in regions:  # a code given twice, or no root
+        return None
+    for code, region in regions.items():
+        parent = regions.get(region.parent_code)
+        if code != root_code and (parent is None or DEPTH[parent.level] != DEPTH[region.level] - 1):
+            return None
     return [regions[code] for code in sorted(regions)]
 
 

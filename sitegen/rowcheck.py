@@ -7,6 +7,7 @@ when some rows have to be parsed: a rebuild whose pieces are all cached skips it
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,14 +38,32 @@ def checked_piece(path, text: bytes, header: list[str], lines: int | np.ndarray,
     return Rows(None, *(getattr(rows, name) for name in ARRAYS))  # the caller knows each row's line
 
 
-def parse_text(text: bytes, header: list[str], lines: int | np.ndarray) -> pl.DataFrame | None:
+@dataclass(frozen=True)
+class TextShape:
+    """What parse_text needs to know of a text before it trusts polars with it."""
+
+    lines: int      # the header is one of them; a last line without its newline counts
+    commas: int
+    quotes: bool
+    blanks: bool    # a space or a tab anywhere
+
+
+def shape_of(text: bytes) -> TextShape:
+    return TextShape(text.count(b"\n") + (0 if text.endswith(b"\n") else 1), text.count(b","), b'"' in text,
+                     b" " in text or b"\t" in text)
+
+
+def parse_text(text: bytes | str, header: list[str], lines: int | np.ndarray,
+               shape: TextShape | None = None) -> pl.DataFrame | None:
     """The rows of `text` (a header line, then whole lines) as strings with their line numbers, or
-    None where polars could get the line numbers wrong."""
-    lines_in_text = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)  # the header is one of them
-    if b'"' in text or text.count(b",") != (len(header) - 1) * lines_in_text:
+    None where polars could get the line numbers wrong. `text` may be the name of a file whose
+    `shape` is given: polars then maps the file instead of reading a copy of its bytes."""
+    shape = shape or shape_of(text)
+    if shape.quotes or shape.commas != (len(header) - 1) * shape.lines:
         return None
     try:
-        frame = pl.read_csv(io.BytesIO(text), infer_schema=False, empty_string_is_null=False, new_columns=header,
+        frame = pl.read_csv(text if isinstance(text, str) else io.BytesIO(text), infer_schema=False,
+                            empty_string_is_null=False, new_columns=header,
                             row_index_name="line", row_index_offset=lines if isinstance(lines, int) else 0)
     except pl.exceptions.PolarsError:
         return None
@@ -52,8 +71,10 @@ def parse_text(text: bytes, header: list[str], lines: int | np.ndarray) -> pl.Da
         if len(lines) != frame.height:
             return None
         frame = frame.with_columns(line=pl.Series(lines, dtype=pl.Int64))
+    elif frame.height != shape.lines - 1:
+        return None
     frame = frame.select(pl.col("line").cast(pl.Int64), *COLUMNS)
-    if b" " in text or b"\t" in text:
+    if shape.blanks:
         frame = frame.with_columns(pl.col(c).str.strip_chars() for c in COLUMNS)
     return frame
 
