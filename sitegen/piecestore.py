@@ -33,14 +33,12 @@ class PieceStore:
         """The piece's matrix, or None when it is not stored (or its file is damaged)."""
         if self.folder is None:
             return None
-        single = self._single(digest)
-        if single is not None:
-            return single
+        # The pack first: after a cold load it holds every piece, and a miss there costs no open().
         where = self._pack_index().get(digest)
-        if where is None:
-            return None
-        matrix = self._open_pack(where[0])
-        return None if matrix is None else matrix[:, where[1]:where[1] + where[2]]
+        matrix = self._open_pack(where[0]) if where is not None else None
+        if matrix is not None:
+            return matrix[:, where[1]:where[1] + where[2]]
+        return self._single(digest)
 
     def known(self) -> set[str]:
         """Digests of every stored piece."""
