@@ -213,8 +213,11 @@ def build(options: BuildOptions) -> BuildResult:
 
 def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float,
                background: ThreadPoolExecutor, specs: Future) -> BuildResult:
-    inputs = load_inputs(options, problems)
+    # (perf) What needs nothing of the input is read first: coverage.csv is still being read and
+    # hashed by the thread the command line started (sitegen.early), and load_inputs waits for it.
     previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
+    load_language_data()
+    inputs = load_inputs(options, problems)
     downloads_key = downloads_digest(options.data, inputs.facts.file.digest)
     # The download files depend on the input files alone: make them while pages are rendered
     # (unless the previous build's are still right, which an update build then keeps).
@@ -302,6 +305,13 @@ class LanguageSetup:
 
     env: jinja2.Environment
     texts: Texts
+
+
+def load_language_data() -> None:
+    """Each language's catalog and number symbols, kept for prepare_languages (both are cached)."""
+    for language in LANGUAGES:
+        translations(language.code)
+        number_format(language.babel_locale)
 
 
 def prepare_languages(options: BuildOptions, config: SiteConfig, specs_json: str) -> list[LanguageSetup]:

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import imagesize
 from markupsafe import Markup
 
 from .content import Article
@@ -141,6 +140,8 @@ def absolute_images(html: str, page_url: str) -> Markup:
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
+    import imagesize  # (perf) imported by the builds whose articles have images, not by every build
+
     try:
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -146,6 +147,35 @@ def test_rebuild_replaces_its_own_output(make_site, run_cli):
     assert run_cli("build", "--full").exit_code == 0
     assert not stray.exists() and Path("_site/index.html").is_file()
     assert not [p for p in os.listdir(".") if "sitegen-staging" in p]
+
+
+def test_an_update_swaps_changed_files_in_and_leaves_no_staging_behind(tmp_path):
+    from sitegen import writer as writer_module
+
+    out = tmp_path / "_site"
+    first = writer_module.SiteWriter(out)
+    big, small = b"a" * (writer_module.LARGE + 1), b"old page"
+    first.write("unduh/big.csv", big)
+    first.write("page/index.html", small)
+    first.write("gone.html", "x")
+    first.commit(None)
+    update = writer_module.SiteWriter(out, first.files())
+    update.write("unduh/big.csv", b"b" * 10)
+    update.write("page/index.html", small)  # the same bytes: not written again
+    update.write("new/index.html", "new")
+    update.commit(None)
+    assert sorted(update.changed) == ["new/index.html", "unduh/big.csv"]
+    assert (out / "unduh/big.csv").read_bytes() == b"b" * 10
+    assert (out / "page/index.html").read_bytes() == small
+    assert (out / "new/index.html").read_text() == "new" and not (out / "gone.html").exists()
+    # The replaced large file went with the staging folder, deleted in the background.
+    def leftovers():
+        return [p for p in os.listdir(tmp_path) if "sitegen-staging" in p or "sitegen-old" in p]
+
+    deadline = time.monotonic() + 30
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert leftovers() == []
 
 
 def test_template_error_names_the_template_line_and_keeps_the_old_site(make_site, run_cli):
