@@ -3,6 +3,7 @@ step aside (leaving the careful reader to report) whenever the input is not plai
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,14 @@ def test_a_shape_that_does_not_add_up_is_left_to_the_exact_reader():
     assert rowcheck.parse_text(text, header, 2, rowcheck.TextShape(3, shape.commas, False, False)) is None
     assert rowcheck.parse_text(text, header, 2, rowcheck.TextShape(2, shape.commas, True, False)) is None
     assert np.array_equal(rowcheck.parse_text(text, header, 2)["line"].to_numpy(), [2])
+
+
+def test_pieces_hashed_in_a_process_of_their_own_equal_hashing_in_threads(tmp_path):
+    path = tmp_path / "coverage.csv"
+    path.write_bytes(b"period,region_code\n" + b"".join(b"2025-%02d,63.10.%04d\n" % (i % 12 + 1, i) for i in range(200)))
+    data, copy = snapshot(path, tmp_path / "cache")
+    bounds = [(start, start + 7) for start in range(0, len(data) - 7, 7)]  # many pieces, as a national file has
+    threaded = coverage.piece_digests(data, bounds)
+    assert coverage.digests_in_process(copy.fd, bounds) == threaded
+    assert coverage.piece_digests(data, bounds, copy.fd) == threaded
+    assert threaded[0] == hashlib.sha256(data[:7]).hexdigest()[:32]
