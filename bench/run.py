@@ -11,7 +11,12 @@ times whole commands as separate processes and reports medians:
 * a rebuild after one village's rows change, and whether its output equals a clean build;
 * the bundled Tanah Bumbu site, with a cold cache and with a warm one;
 * where `hugo` is installed (apt-get install -y hugo): an equivalent Hugo site built from
-  the same data, and the ratio of pages per second.
+  the same data, each build right after one of sitegen's cold builds, and the ratio of pages
+  per second, pair by pair.
+
+Deleting a large site makes creating files slower for a few minutes on ext4, which would slow the
+cold builds: replaced outputs are moved to bench/out/trash and deleted after the last measurement,
+so leave a few minutes between two runs of this script.
 
 Peak memory is the peak of the summed PSS of the whole process tree (see bench/measure.py).
 """
@@ -113,10 +118,11 @@ def change_one_village(coverage: Path) -> str:
     return target
 
 
-def national(runs: int, report: dict) -> None:
+def national(runs: int, report: dict, with_hugo: bool) -> None:
     data = OUT / "national" / "data"
     if not (data / "coverage.csv").exists():
         subprocess.run([sys.executable, str(REPO / "scripts" / "make_national_data.py"), "--out", str(data)], check=True)
+    hugo_source = hugo_site(data) if with_hugo else None
     with open(data / "coverage.csv", encoding="utf-8") as handle:
         report["csv_rows"] = sum(1 for _ in handle) - 1
     cache = ["--cache-dir", str(OUT / "cache")]
@@ -128,13 +134,23 @@ def national(runs: int, report: dict) -> None:
         colds.append(run_sitegen("check", "--data", str(data), "--cache-dir", str(fresh), sample=run == runs))
     report["check_cold"] = median(colds[:-1], colds[-1])
     shutil.rmtree(OUT / "check-cache", ignore_errors=True)
-    colds = []
-    for _ in range(runs + 1):  # the last run samples memory and is not timed
+    # Each cold build is paired with a Hugo build right after it: the machine's speed drifts by the
+    # hour (Hugo took 39 s to 96 s on different days here), so the ratio is taken pair by pair.
+    colds, hugos = [], []
+    for run in range(runs + 1):  # the last run samples memory and is not timed
         discard(site)
-        colds.append(run_sitegen("build", "--data", str(data), "--out", str(site), *cache, sample=len(colds) == runs))
+        colds.append(run_sitegen("build", "--data", str(data), "--out", str(site), *cache, sample=run == runs))
+        if hugo_source is not None:
+            hugos.append(run_hugo(hugo_source, sample=run == runs))
     report["cold"] = median(colds[:-1], colds[-1])
     report["pages"] = html_pages(site)
     report["files"] = sum(1 for f in site.rglob("*") if f.is_file())
+    if hugos:
+        report["hugo"] = median(hugos[:-1], hugos[-1])
+        report["hugo_pages"] = html_pages(hugo_source / "public")
+        report["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+        report["pair_ratios"] = sorted((report["pages"] / c.seconds) / (report["hugo_pages"] / h.seconds)
+                                       for c, h in zip(colds[:-1], hugos[:-1]))
     unchanged = [run_sitegen("build", "--data", str(data), "--out", str(site), *cache) for _ in range(runs)]
     report["unchanged"] = median(unchanged, run_sitegen("build", "--data", str(data), "--out", str(site), *cache,
                                                         sample=True))
@@ -142,7 +158,8 @@ def national(runs: int, report: dict) -> None:
     report["full_rebuild"] = median(full, run_sitegen("build", "--full", "--data", str(data), "--out", str(site),
                                                       *cache, sample=True))
     changed = OUT / "national-changed" / "data"
-    shutil.rmtree(changed.parent, ignore_errors=True)
+    discard(changed.parent / "_site")  # (deleting a site just before measuring slows file creation)
+    shutil.rmtree(changed, ignore_errors=True)
     shutil.copytree(data, changed)
     # One timing of two seconds says little on a shared machine: the same village changes again
     # (one more person covered) for each of at least five updates, and the median is reported.
@@ -171,24 +188,25 @@ def tanah_bumbu(runs: int, report: dict) -> None:
     report["tb_cold"], report["tb_warm"] = median(colds), median(warms)
 
 
-def hugo(runs: int, report: dict) -> None:
+def hugo_site(data: Path) -> Path | None:
+    """The equivalent Hugo site's source (made once), or None where Hugo is not installed."""
     if not shutil.which("hugo"):
-        return
+        return None
     from hugo_site import write_hugo_site
 
     source = OUT / "hugo-national"
     if not (source / "content").exists():
-        write_hugo_site(OUT / "national" / "data", source, OUT / "cache")
-    results = []
-    for run in range(runs + 1):  # the last run samples memory and is not timed
-        discard(source / "public")
-        result = measure(["hugo", "--quiet", "--source", str(source)], sample=run == runs)
-        if result.returncode != 0:
-            raise SystemExit(f"hugo failed:\n{result.output}")
-        results.append(result)
-    report["hugo"] = median(results[:-1], results[-1])
-    report["hugo_pages"] = html_pages(source / "public")
-    report["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+        write_hugo_site(data, source, OUT / "cache")
+    return source
+
+
+def run_hugo(source: Path, sample: bool) -> Measurement:
+    discard(source / "public")
+    result = measure(["hugo", "--quiet", "--source", str(source)], sample=sample)
+    if result.returncode != 0:
+        raise SystemExit(f"hugo failed:\n{result.output}")
+    settle()
+    return result
 
 
 def summary(report: dict) -> str:
@@ -228,7 +246,9 @@ def summary(report: dict) -> str:
         lines += [
             f"| Hugo {report['hugo_version']}, same corpus ({report['hugo_pages']:,} HTML pages) | {h.seconds:.1f} s = "
             f"{hugo_rate:,.0f} pages/s, peak {h.peak_pss_mb:,.0f} MB ({h.peak_rss_mb:,.0f} MB) | |",
-            f"| sitegen ÷ Hugo, pages per second | **{(pages / cold.seconds) / hugo_rate:.2f}×** | ≥ 1 |",
+            f"| sitegen ÷ Hugo, pages per second (each cold build paired with a Hugo build: "
+            f"{', '.join(f'{r:.2f}' for r in report['pair_ratios'])}) | **{(pages / cold.seconds) / hugo_rate:.2f}×** "
+            f"(ratio of the medians) | ≥ 1 |",
             f"| sitegen ÷ Hugo, peak memory | {cold.peak_pss_mb / h.peak_pss_mb:.2f}× | |",
         ]
     lines.append(f"\nThe one-village rebuild said: `{report['incremental_summary']}`")
@@ -249,13 +269,16 @@ NOTES = """
   publishes *it*: `unduh/cakupan.csv` is a hard link to the copy, so the 290 MB are never written
   from memory (which costs ~0.7 s on this disk) and what is published is exactly what was checked.
   The copy and the hashing start in a thread (sitegen.early) before the command line imports the
-  rest of sitegen (~0.4 s), so they overlap with the imports and with reading `regions.csv`. On a
+  rest of sitegen (~0.2 s), so they overlap with the imports and with reading `regions.csv`; the
+  pieces are hashed by a small standard-library process of their own (sitegen/piecehash.py), since
+  in the build's process every piece's thread waited for the GIL while the main thread worked. On a
   cold cache that thread also parses the whole file as text with polars (which lets go of the GIL)
   before the region codes to check it against are known; the checks then run on that frame.
   Months are checked and numbered by one cast to an Enum of every valid `YYYY-MM`, and the checked
   arrays come out of one polars `select` at their final types.
 - **Update loads** (sitegen.cubestate): `coverage.csv` is cut into 256 KB pieces of whole lines and
-  each piece's checked columns are cached by its SHA-256. A rows state (the pieces' digests and
+  each piece's checked columns are cached by its SHA-256 (sitegen.piecestore: one pack file after a
+  cold load, a file per piece parsed later). A rows state (the pieces' digests and
   line counts, rows per month and per (period, segment, level), one bit per cell that has a row)
   lets a load where a few pieces changed check only those pieces' rows: duplicates, a segment at two
   levels and the list of months are decided by updating the counts; whenever one could fail, the
@@ -291,9 +314,10 @@ NOTES = """
   input digest (figures it shows, plus a global digest of code, templates, assets, YAML, regions,
   rates, boundaries, news and options) with the last build's record — after a cube update only the
   digests of regions whose cells or shown rates changed are computed again — renders only pages
-  whose inputs changed, writes only files whose bytes changed (sizes compared first; atomic renames,
-  with a journal that forces a full build if interrupted; replaced large files are deleted in the
-  background), splices the changed regions' entries into the last `api/v1/index.json` (kept with
+  whose inputs changed, writes only files whose bytes changed (sizes compared first; each swapped
+  in atomically with renameat2's exchange, since a rename over the 290 MB `cakupan.csv` makes ext4
+  start writing it out there and then; a journal forces a full build if interrupted; replaced
+  large files are deleted in the background), splices the changed regions' entries into the last `api/v1/index.json` (kept with
   each entry's offset), and its output is byte-identical to a clean build (checked above and in
   the tests).
 
@@ -312,13 +336,11 @@ NOTES = """
   deleted a moment before (ext4 skips recently freed inodes one by one): a build writes four files
   per region (two pages, JSON, CSV), ~392,000 in all against Hugo's ~92,000. The page count per
   second beats Hugo's; the files per second are what a slow disk limits.
-- The first `sitegen check` (or build) on a machine writes the piece cache as ~1,100 small files,
-  ~1 s of file creation on this disk: storing a cold load's pieces in one file (and only the
-  pieces parsed later one by one) would bring the empty-cache check under 5 s here.
 - The one-village rebuild pays fixed costs that grow with the country: copying and hashing 290 MB
-  (~0.3 s, overlapped with the imports), the imports (~0.35 s), loading the cached region list and
-  tree (~0.4 s) and the cube patch, the language set-up (Babel's locale data, ~0.1 s), and
-  re-deflating the dozen changed pieces; on this shared machine one update takes 1.7–2.4 s.
+  (~0.3 s, overlapped with the imports and the reading of the other inputs), the imports (~0.2 s),
+  loading the cached region list and tree (~0.15 s), the record of the last build (~0.08 s: a
+  listing of 392,000 files) and the cube patch; the copy is slower while the disk is still writing
+  out a previous build.
 """
 
 
@@ -334,10 +356,8 @@ def main() -> None:
     compileall.compile_dir(REPO / "sitegen", quiet=1)
     report = {"runs": args.runs, "date": dt.date.today().isoformat(),
               "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}"}
-    national(args.runs, report)
+    national(args.runs, report, with_hugo=not args.skip_hugo)
     tanah_bumbu(args.runs, report)
-    if not args.skip_hugo:
-        hugo(args.runs, report)
     shutil.rmtree(OUT / "trash", ignore_errors=True)
     text = summary(report) + NOTES
     print(text)
