@@ -473,8 +473,8 @@ def digests_in_process(fd: int, bounds) -> list[str] | None:
     try:
         done = subprocess.run([sys.executable, "-I", "-S", str(Path(__file__).with_name("piecehash.py")), str(fd)],
                               input="".join(f"{a} {b}\n" for a, b in bounds).encode(), capture_output=True,
-                              pass_fds=(fd,), check=True)
-    except (OSError, subprocess.SubprocessError):
+                              pass_fds=(fd,), check=True, timeout=600)
+    except (OSError, subprocess.SubprocessError):  # (a timeout too) the threads hash it then
         return None
     digests = done.stdout.decode().split()
     return digests if len(digests) == len(bounds) else None
