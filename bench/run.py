@@ -317,9 +317,9 @@ NOTES = """
   whose inputs changed, writes only files whose bytes changed (sizes compared first; each swapped
   in atomically with renameat2's exchange, since a rename over the 290 MB `cakupan.csv` makes ext4
   start writing it out there and then; a journal forces a full build if interrupted; replaced
-  large files are deleted in the background), splices the changed regions' entries into the last `api/v1/index.json` (kept with
-  each entry's offset), and its output is byte-identical to a clean build (checked above and in
-  the tests).
+  large files are deleted in the background), splices the changed regions' entries into the last
+  `api/v1/index.json` (kept with each entry's offset), and its output is byte-identical to a clean
+  build (checked above and in the tests).
 
 - **Update bookkeeping**: the previous build's file list (400,000 names) is kept in a file of its
   own, checked against the build id; an update keeps the previous files it does not write again by

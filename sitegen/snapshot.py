@@ -16,6 +16,7 @@ written as usual.
 from __future__ import annotations
 
 import ctypes
+import functools
 import mmap
 import os
 import weakref
@@ -24,19 +25,24 @@ from pathlib import Path
 AT_FDCWD = -100
 AT_SYMLINK_FOLLOW = 0x400
 
-_libc = None
+def libc_function(name: str):
+    """A function of the C library this process runs with (loaded once), or None where there is none."""
+    try:
+        return getattr(_libc(), name, None)
+    except (OSError, TypeError):  # no C library to load (TypeError: a system where CDLL needs a name)
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def linkat(fd: int, target: Path) -> bool:
     """Give the anonymous file open as `fd` a name (linkat through /proc/self/fd)."""
-    global _libc
-    try:
-        if _libc is None:
-            _libc = ctypes.CDLL(None, use_errno=True)
-        return _libc.linkat(AT_FDCWD, f"/proc/self/fd/{fd}".encode(), AT_FDCWD, os.fsencode(target),
-                            AT_SYMLINK_FOLLOW) == 0
-    except (OSError, AttributeError):
-        return False
+    function = libc_function("linkat")
+    return function is not None and function(AT_FDCWD, f"/proc/self/fd/{fd}".encode(), AT_FDCWD,
+                                              os.fsencode(target), AT_SYMLINK_FOLLOW) == 0
 
 
 class LinkedFile:

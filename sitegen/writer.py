@@ -13,16 +13,13 @@ interrupted, the next build sees the journal and rebuilds in full.
 from __future__ import annotations
 
 import bisect
-import ctypes
-import ctypes.util
-import functools
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from .errors import OutputError
-from .snapshot import LinkedFile
+from .snapshot import LinkedFile, libc_function
 from .urls import check_site_relative
 
 MARKER = ".sitegen-site"
@@ -342,19 +339,11 @@ _RENAME_EXCHANGE = 2
 
 def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths, both of which exist (Linux renameat2); False where the system cannot."""
-    renameat2 = _renameat2()
+    renameat2 = libc_function("renameat2")
     if renameat2 is None:
         return False
     at_fdcwd = -100
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
-
-
-@functools.lru_cache(maxsize=1)
-def _renameat2():
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return None
-    return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None)
 
 
 class LanguageWriter:
