@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from .coverage import CoverageFile
 from .data import Region, Segment, Source
 from .opendata import csv_bytes
 from .snapshot import LinkedFile
+from .system import replace_atomically, zlib_crc32_combine
 
 LEVEL = 6
 PIECE_FORMAT = "p2"  # part of each cached piece's name: a new layout never reads an old file
@@ -108,9 +108,7 @@ def cached_piece(folder: Path | None, key: str, data: bytes, start: int, end: in
     made = Piece(is_plain(piece), zlib.crc32(piece), deflate(piece))
     if path is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes((b"P" if made.plain else b"N") + made.crc.to_bytes(4, "little") + made.deflated)
-        tmp.replace(path)
+        replace_atomically(path, (b"P" if made.plain else b"N") + made.crc.to_bytes(4, "little") + made.deflated)
     return made
 
 
@@ -124,29 +122,6 @@ def combined_crc32(crcs: list[int], lengths: list[int]) -> int | None:
     for piece_crc, length in zip(crcs[1:], lengths[1:]):
         crc = combine(crc, piece_crc, length)
     return crc
-
-
-_combine: list = []
-
-
-def zlib_crc32_combine():
-    if not _combine:
-        try:
-            import ctypes
-            import ctypes.util
-
-            try:
-                library = ctypes.CDLL("libz.so.1")  # the usual name; find_library runs ldconfig
-            except OSError:
-                library = ctypes.CDLL(ctypes.util.find_library("z") or "libz.so")
-            combine = library.crc32_combine64 if hasattr(library, "crc32_combine64") else library.crc32_combine
-            combine.argtypes, combine.restype = (ctypes.c_ulong, ctypes.c_ulong, ctypes.c_int64), ctypes.c_ulong
-            # Checked once against zlib.crc32 itself: a library with another signature is not used.
-            _combine.append(combine if combine(zlib.crc32(b"ab"), zlib.crc32(b"cd"), 2) == zlib.crc32(b"abcd")
-                            else None)
-        except (OSError, AttributeError):
-            _combine.append(None)
-    return _combine[0]
 
 
 def deflate(data) -> bytes:
@@ -189,9 +164,7 @@ def cached_regions_csv(regions: list[Region], cache_dir: Path | None) -> bytes:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("wilayah-*.csv"):
             old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        replace_atomically(path, data)
     except OSError:
         pass
     return data

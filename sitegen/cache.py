@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
+
+from .system import replace_atomically
 
 T = TypeVar("T")
 
@@ -39,9 +40,7 @@ def remember(cache_dir: Path | None, kind: str, key: bytes, compute: Callable[[]
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.json"):
             old.unlink(missing_ok=True)  # one entry per kind: the inputs of the last build
-        tmp = folder / f"{name}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        replace_atomically(path, json.dumps(value, ensure_ascii=False))
     return value
 
 

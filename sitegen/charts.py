@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .system import replace_atomically
 
 ROWS_PLACEHOLDER = "__SITEGEN_ROWS__"
 
@@ -139,9 +140,7 @@ def generic_specs(cache_dir: Path | None) -> str:
     text = made.stdout.decode("utf-8")
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(cached)
+        replace_atomically(cached, text)
     return text
 
 
@@ -180,9 +179,7 @@ def vega_bundle(cache_dir: Path | None) -> str:
     bundle = make_vega_bundle()
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(bundle, encoding="utf-8")
-        tmp.replace(cached)
+        replace_atomically(cached, bundle)
     return bundle
 
 

@@ -8,7 +8,6 @@ an allowlist, so an article can never carry a script, an event handler, a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import yaml
 
 from .config import URL_RE
 from .errors import Problems
+from .system import replace_atomically
 from .sources import LineDict, _LineLoader, decode_utf8, line_of, read_bytes
 
 NEWS_KEYS = {"title", "date", "summary", "places", "tags", "author", "source", "image", "image_alt", "draft", "lang"}
@@ -155,9 +155,7 @@ class RenderedMarkdown:
             pass
         html, links = render_markdown(body, first_line)
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{name}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps([html, links], ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.folder / name)
+        replace_atomically(self.folder / name, json.dumps([html, links], ensure_ascii=False))
         return html, links
 
     def forget_the_rest(self) -> None:

@@ -30,6 +30,7 @@ from .errors import MAX_REPORTED_PER_RULE, Problems
 from .piecestore import PieceStore
 from .snapshot import snapshot
 from .sources import BOM, check_header, read_bytes
+from .system import can_pass_fds, fd_path
 
 COLUMNS = ("period", "region_code", "segment", "covered", "eligible", "source")
 FIRST_YEAR, LAST_YEAR = 1900, 2099  # a year like 0000 or 2205 is a typo
@@ -169,7 +170,7 @@ def parse_ahead(data, bounds, digests, cache_dir: Path, copy=None) -> ParsedAhea
     shape = rowcheck.TextShape(1 + sum(counts), commas, data.find(b'"') >= 0,
                                data.find(b" ") >= 0 or data.find(b"\t") >= 0)
     # (perf) polars maps the snapshot itself: a copy of its 290 MB as bytes took 0.3 s.
-    source = f"/proc/self/fd/{copy.fd}" if copy is not None and Path("/proc/self/fd").is_dir() else bytes(data)
+    source = (fd_path(copy.fd) if copy is not None else None) or bytes(data)
     return ParsedAhead(header, rowcheck.parse_text(source, header, FIRST_DATA_LINE, shape), counts)
 
 
@@ -454,7 +455,7 @@ def read_whole(path, data: bytes, header, bounds, digests, store: PieceStore, lo
 def piece_digests(data, bounds: list[tuple[int, int]], fd: int | None = None) -> list[str]:
     """SHA-256 of each piece, on both cores (hashlib lets go of the GIL for large buffers); where
     `data` is the content of the open file `fd`, in a process of its own (see piecehash)."""
-    if fd is not None and len(bounds) > 64:
+    if fd is not None and len(bounds) > 64 and can_pass_fds():
         digests = digests_in_process(fd, bounds)
         if digests is not None:
             return digests

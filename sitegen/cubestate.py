@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import code_digest
+from .system import replace_atomically
 
 FORMAT = 1
 REBASE_SHARE = 0.02   # a patch above this share of the cube's cells is folded into a new base
@@ -86,10 +87,9 @@ def write_rows_state(folder: Path, context: str, state: RowsState) -> None:
                        "total": state.total, "cells": state.cells}).encode()
     folder.mkdir(parents=True, exist_ok=True)
     path = rows_path(folder, context)
-    tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
-    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), lines=state.lines, months=state.months,
-             levels=state.levels, present=state.present)
-    tmp.replace(path)
+    replace_atomically(path, lambda file: np.savez(
+        file, meta=np.frombuffer(meta, dtype=np.uint8), lines=state.lines, months=state.months,
+        levels=state.levels, present=state.present))
 
 
 def has_bits(packed: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -176,12 +176,10 @@ class CubeState:
     def save_patch(self, rows: str, base: str, patch: dict) -> None:
         meta = json.dumps({"format": FORMAT, "rows": rows, "base": base}).encode()
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"head.tmp{os.getpid()}.npz"
         entries = {"meta": np.frombuffer(meta, dtype=np.uint8)}
         for name, (index, value) in patch.items():
             entries[f"{name}.index"], entries[f"{name}.value"] = index, value
-        np.savez(tmp, **entries)
-        tmp.replace(self.head)
+        replace_atomically(self.head, lambda file: np.savez(file, **entries))
 
     def save_base(self, rows: str, arrays: dict) -> None:
         """A new base of these arrays with an empty patch; older bases are removed."""

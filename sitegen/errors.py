@@ -16,13 +16,14 @@ MAX_REPORTED_PER_RULE = 50
 
 
 def display_path(path: str | os.PathLike) -> str:
-    """The path as the user would type it: relative to the working folder when inside it."""
+    """The path as the user would type it: relative to the working folder when inside it, with "/"
+    between folders on every system (Windows' own tools accept it, and messages stay the same)."""
     text = os.fspath(path)
     try:
         rel = os.path.relpath(text)
     except ValueError:
-        return text
-    return text if rel.startswith("..") else rel
+        rel = ".."  # another drive than the working folder's (Windows)
+    return (text if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
 @dataclass(frozen=True, order=True)

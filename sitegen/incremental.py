@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .pages import Site
+from .system import replace_atomically
 
 PACKAGE = Path(__file__).parent
 LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars")
@@ -258,11 +258,8 @@ def write_record(cache_dir: Path, out: Path, global_hex: str, pages: PageInputs,
     path.parent.mkdir(parents=True, exist_ok=True)
     listing_path = path.with_suffix(".files")
     if not (_last_listing and listing is _last_listing[1] and listing_path.exists()):  # else: as read
-        tmp = path.with_suffix(f".tmp{os.getpid()}.files")
-        tmp.write_bytes(listing)
-        tmp.replace(listing_path)
-    tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
-    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), digests=pages.digests, rates=pages.rates,
-             shown=pages.shown, **({"extra": pages.extra} if pages.extra is not None else {}))
-    tmp.replace(path)
+        replace_atomically(listing_path, listing)
+    replace_atomically(path, lambda file: np.savez(
+        file, meta=np.frombuffer(meta, dtype=np.uint8), digests=pages.digests, rates=pages.rates,
+        shown=pages.shown, **({"extra": pages.extra} if pages.extra is not None else {})))
     return build_id

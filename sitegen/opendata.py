@@ -18,6 +18,7 @@ import numpy as np
 
 from .model import gap_to_target
 from .pages import Site, figures_at, headline_figures
+from .system import replace_atomically
 
 API = "api/v1/"
 DOWNLOADS = "unduh/"
@@ -243,19 +244,15 @@ def read_index(folder, key: str):
 def write_index(folder, key: str, rows: str, text: bytes, offsets: np.ndarray) -> None:
     """The text under a name of its own, then the offsets naming it (each replaced atomically)."""
     import hashlib
-    import os
 
     name = hashlib.sha256(text).hexdigest()[:16]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"index-{name}.json"
     if not target.exists():
-        tmp = folder / f"index.tmp{os.getpid()}"
-        tmp.write_bytes(text)
-        tmp.replace(target)
+        replace_atomically(target, text)
     meta = json.dumps({"key": key, "rows": rows, "name": name, "size": len(text)}).encode()
-    tmp = folder / f"index-offsets.tmp{os.getpid()}.npz"
-    np.savez(tmp, meta=np.frombuffer(meta, dtype=np.uint8), offsets=offsets)
-    tmp.replace(folder / "index-offsets.npz")
+    replace_atomically(folder / "index-offsets.npz",
+                       lambda file: np.savez(file, meta=np.frombuffer(meta, dtype=np.uint8), offsets=offsets))
     for old in folder.glob("index-*.json"):
         if old.name != target.name:
             old.unlink(missing_ok=True)

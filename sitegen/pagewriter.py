@@ -9,8 +9,6 @@ pickling them; only chunk ranges go out and written paths come back.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from .opendata import region_downloads, region_files
 from .pages import Site, Texts
 from .regionpage import region_facts, region_page
 from .render import Renderer
+from .system import available_cores, fork_context
 from .writer import SiteWriter, write_file
 
 CHUNK = 250  # (perf) small enough that neither worker waits long for the other at the end
@@ -57,14 +56,15 @@ def write_region_pages(job: PageJob, writer: SiteWriter, regions: list[int], job
     done = 0
     _job = job
     try:
-        if jobs <= 1 or total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        context = fork_context() if jobs > 1 and total >= PARALLEL_FROM else None
+        if context is None:
             results = map(render_chunk, chunks)
         else:
             # A few pages are rendered here, before forking: they compile the templates once
             # (on a cold cache each worker would compile them again) and workers inherit them.
             first = render_chunk(chunks[0][:WARM_UP])
             rest = [chunk for chunk in (chunks[0][WARM_UP:], *chunks[1:]) if chunk]
-            pool = multiprocessing.get_context("fork").Pool(jobs)
+            pool = context.Pool(jobs)
             results = itertools.chain([first], pool.imap(render_chunk, rest))
         for paths, changed in results:
             writer.claim(paths, changed)
@@ -113,4 +113,4 @@ def template_location(exc: Exception) -> tuple[str, int | None]:
 
 
 def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return available_cores()

@@ -10,10 +10,11 @@ An update stores the few pieces it parsed as single files (`DIGEST.npy`) next to
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
+
+from .system import replace_atomically
 
 PACK_PREFIX = "pack-"
 INDEX_SUFFIX = ".index"
@@ -64,9 +65,7 @@ class PieceStore:
         name = f"{PACK_PREFIX}{pack_id}"
         save_atomically(self.folder / f"{name}.npy", stacked(columns))
         index = "".join(f"{digest} {count}\n" for digest, count in zip(digests, counts))
-        tmp = self.folder / f"{name}{INDEX_SUFFIX}.tmp{os.getpid()}"
-        tmp.write_text(index, encoding="ascii")
-        tmp.replace(self.folder / f"{name}{INDEX_SUFFIX}")  # last: an index names a complete pack
+        replace_atomically(self.folder / f"{name}{INDEX_SUFFIX}", index)  # last: an index names a complete pack
         for stored in self.folder.iterdir():
             if not stored.name.startswith(name + "."):
                 stored.unlink(missing_ok=True)
@@ -138,6 +137,4 @@ def stacked(columns: list[np.ndarray]) -> np.ndarray:
 
 
 def save_atomically(path: Path, matrix: np.ndarray) -> None:
-    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npy")
-    np.save(tmp, matrix, allow_pickle=False)
-    tmp.replace(path)
+    replace_atomically(path, lambda file: np.save(file, matrix, allow_pickle=False))

@@ -15,34 +15,12 @@ written as usual.
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import mmap
 import os
 import weakref
 from pathlib import Path
 
-AT_FDCWD = -100
-AT_SYMLINK_FOLLOW = 0x400
-
-def libc_function(name: str):
-    """A function of the C library this process runs with (loaded once), or None where there is none."""
-    try:
-        return getattr(_libc(), name, None)
-    except (OSError, TypeError):  # no C library to load (TypeError: a system where CDLL needs a name)
-        return None
-
-
-@functools.lru_cache(maxsize=1)
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def linkat(fd: int, target: Path) -> bool:
-    """Give the anonymous file open as `fd` a name (linkat through /proc/self/fd)."""
-    function = libc_function("linkat")
-    return function is not None and function(AT_FDCWD, f"/proc/self/fd/{fd}".encode(), AT_FDCWD,
-                                              os.fsencode(target), AT_SYMLINK_FOLLOW) == 0
+from .system import (anonymous_file, can_copy_in_kernel, copy_open_file, copy_range, link_open_file,
+                     map_read_only)
 
 
 class LinkedFile:
@@ -65,10 +43,10 @@ class LinkedFile:
         return self.size
 
     def place(self, target: Path) -> None:
-        if linkat(self.fd, target):
+        if link_open_file(self.fd, target):
             return
         try:
-            copy_fd(self.fd, target, self.size)
+            copy_open_file(self.fd, target, self.size)
         except OSError:
             with open(target, "wb") as handle:
                 handle.write(self.data)
@@ -95,38 +73,11 @@ class LinkedFile:
         return cls(fd, chunks=tuple(chunks))
 
 
-def anonymous_file(folder: Path | None) -> int | None:
-    if folder is None or not hasattr(os, "O_TMPFILE"):
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o666)
-    except OSError:
-        return None
-
-
-def copy_fd(source: int, target: Path, size: int) -> None:
-    out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        copy_range(source, out, size)
-    finally:
-        os.close(out)
-
-
-def copy_range(source: int, target: int, size: int) -> None:
-    done = 0
-    while done < size:
-        step = os.copy_file_range(source, target, size - done, done, done)
-        if step <= 0:
-            raise OSError("copy_file_range made no progress")
-        done += step
-
-
-def snapshot(path: Path, folder: Path | None) -> tuple[mmap.mmap | bytes, LinkedFile] | None:
+def snapshot(path: Path, folder: Path | None) -> tuple[object, LinkedFile] | None:
     """The file's bytes, mapped from a private copy that can be published as is; None where no such
     copy can be made (the caller then reads the file itself). The map slices, finds and hashes as
     bytes do; whoever needs `bytes` methods (count, decode) takes `bytes(data)`."""
-    if not hasattr(os, "copy_file_range"):
+    if not can_copy_in_kernel():
         return None
     fd = anonymous_file(folder)
     if fd is None:
@@ -142,8 +93,7 @@ def snapshot(path: Path, folder: Path | None) -> tuple[mmap.mmap | bytes, Linked
             raise OSError("the copy is incomplete")
         # Mapped rather than read: the pages are the copy's own (no second 290 MB in memory), and
         # nobody else can write to an anonymous file.
-        data = mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
-                         prot=mmap.PROT_READ) if size else b""
+        data = map_read_only(fd, size) if size else b""
     except (OSError, ValueError):
         os.close(fd)
         return None

@@ -58,3 +58,13 @@ def test_deploy_permissions_and_concurrency():
     for path in ("data/**", "content/**", "templates/**", "assets/**", "sitegen/**", "pyproject.toml"):
         assert f'- "{path}"' in deploy
     assert "schedule:" in deploy and "workflow_dispatch:" in deploy
+
+
+def test_pull_requests_are_tested_on_linux_windows_and_macos():
+    check = yaml.safe_load((REPO / ".github" / "workflows" / "check.yml").read_text(encoding="utf-8"))
+    job = check["jobs"]["check"]
+    systems = {entry["os"] for entry in job["strategy"]["matrix"]["include"]}
+    assert systems == {"ubuntu-latest", "windows-latest", "macos-latest"}
+    assert job["runs-on"] == "${{ matrix.os }}" and job["defaults"]["run"]["shell"] == "bash"
+    test_step = next(step for step in job["steps"] if step.get("name") == "Test")
+    assert test_step["run"] == "python -m pytest" and test_step["env"]["CI"] == "true"

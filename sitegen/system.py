@@ -1,0 +1,231 @@
+"""Everything that differs between Linux, macOS and Windows, in one place, each with a portable default.
+
+The rest of sitegen calls these functions and never asks which system it runs on. Where a
+system offers something quicker (Linux's anonymous files, `renameat2`, `copy_file_range`,
+forking page workers), it is used when present and safe; otherwise the plain, portable way
+gives the same bytes. The tests take the quicker ways away (tests/test_portable.py) and compare.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import mmap
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zlib
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+
+# --- writing files ----------------------------------------------------------------------
+
+def write_flags() -> int:
+    """Flags to create or truncate a file for writing: binary where the system has a text mode
+    (Windows' O_BINARY: without it os.write turns "\\n" into "\\r\\n"), not inherited by child
+    processes where the system can say so (O_CLOEXEC)."""
+    return os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_new_file(path: str | os.PathLike, data, flags: int | None = None) -> None:
+    """Write `data` to `path` with three system calls (open, write, close: open()'s file object takes
+    six, and a national build writes 275,000 files)."""
+    fd = os.open(path, write_flags() if flags is None else flags, 0o666)
+    try:
+        view, done = memoryview(data), 0
+        while done < len(view):
+            done += os.write(fd, view[done:])
+    finally:
+        os.close(fd)
+
+
+def replace_atomically(path: Path, content: bytes | str | Callable) -> None:
+    """Write a file so that readers see the old content or the new, never a part: into a temporary
+    file beside it, then `os.replace` (atomic on POSIX and on Windows' NTFS).
+
+    `content` is bytes, text (UTF-8) or a function that writes into a binary file object
+    (numpy's save and savez take one)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- swapping a folder or a file in -----------------------------------------------------
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_AT_SYMLINK_FOLLOW = 0x400
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two existing paths (Linux's renameat2); False where the system cannot, and
+    the caller then moves them one after the other."""
+    renameat2 = libc_function("renameat2")
+    if renameat2 is None:
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def swap_in(new: Path, current: Path, old: Path) -> None:
+    """Put the folder or file `new` where `current` is, leaving what was there at `old`.
+
+    With renameat2 the swap is one atomic step; elsewhere there is a moment between the two
+    renames where `current` is missing (a reader then gets "not found", never a mix)."""
+    if exchange(new, current):
+        os.rename(new, old)
+        return
+    os.rename(current, old)
+    os.rename(new, current)
+
+
+def remove_in_background(folder: Path) -> None:
+    """Delete a replaced site without making the build wait: a detached `rm -rf` on POSIX (deleting
+    90,000 files takes longer than writing them), a plain delete elsewhere."""
+    rm = shutil.which("rm")
+    if rm and os.name == "posix":
+        subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- a lock beside the output -------------------------------------------------------------
+
+class Busy(Exception):
+    """Another process holds the lock."""
+
+
+def hold_lock(path: Path) -> FileLock:
+    """An exclusive lock on `path`, taken at once or not at all (filelock: fcntl on POSIX,
+    msvcrt on Windows); `release()` it when done."""
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise Busy(str(path)) from None
+    return lock
+
+
+# --- worker processes -----------------------------------------------------------------------
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def fork_context():
+    """A multiprocessing context that forks, where forking this process now is safe; else None
+    (the caller then works in this process).
+
+    Page workers are forked so that they share the model and compiled templates without pickling
+    them. Forking is safe on Linux; on macOS CPython calls it unsafe while other threads run
+    (system libraries may hold locks in them), so there it forks only when no other thread lives;
+    Windows cannot fork."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if not sys.platform.startswith("linux") and threading.active_count() > 1:
+        return None
+    return multiprocessing.get_context("fork")
+
+
+# --- the C library (Linux and other POSIX systems; None elsewhere) ------------------------
+
+def libc_function(name: str):
+    """A function of the C library this process runs with (loaded once), or None where there is none."""
+    try:
+        return getattr(_libc(), name, None)
+    except (OSError, TypeError):  # no C library to load (TypeError: a system where CDLL needs a name)
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+@functools.lru_cache(maxsize=1)
+def zlib_crc32_combine():
+    """zlib's crc32_combine from the system's zlib (Python's zlib module lacks it), or None."""
+    try:
+        try:
+            library = ctypes.CDLL("libz.so.1")  # the usual name; find_library runs ldconfig
+        except OSError:
+            library = ctypes.CDLL(ctypes.util.find_library("z") or "libz.so")
+        combine = library.crc32_combine64 if hasattr(library, "crc32_combine64") else library.crc32_combine
+        combine.argtypes, combine.restype = (ctypes.c_ulong, ctypes.c_ulong, ctypes.c_int64), ctypes.c_ulong
+    except (OSError, AttributeError, TypeError):
+        return None
+    # Checked once against zlib.crc32 itself: a library with another signature is not used.
+    return combine if combine(zlib.crc32(b"ab"), zlib.crc32(b"cd"), 2) == zlib.crc32(b"abcd") else None
+
+
+# --- anonymous files (Linux): a private copy that can be published by a link ----------------
+
+def anonymous_file(folder: Path | None) -> int | None:
+    """An unnamed file in `folder` (O_TMPFILE), open for reading and writing; None where there is none."""
+    if folder is None or not hasattr(os, "O_TMPFILE"):
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o666)
+    except OSError:
+        return None
+
+
+def link_open_file(fd: int, target: Path) -> bool:
+    """Give the anonymous file open as `fd` a name (linkat through /proc/self/fd); False where it cannot."""
+    linkat = libc_function("linkat") if fd_path(fd) is not None else None
+    return linkat is not None and linkat(_AT_FDCWD, os.fsencode(fd_path(fd)), _AT_FDCWD, os.fsencode(target),
+                                         _AT_SYMLINK_FOLLOW) == 0
+
+
+def fd_path(fd: int) -> str | None:
+    """A path that opens the same file as `fd` (Linux's /proc/self/fd), or None."""
+    return f"/proc/self/fd/{fd}" if os.path.isdir("/proc/self/fd") else None
+
+
+def can_copy_in_kernel() -> bool:
+    return hasattr(os, "copy_file_range")
+
+
+def copy_range(source: int, target: int, size: int) -> None:
+    """The first `size` bytes of the open file `source` into `target`, inside the kernel."""
+    done = 0
+    while done < size:
+        step = os.copy_file_range(source, target, size - done, done, done)
+        if step <= 0:
+            raise OSError("copy_file_range made no progress")
+        done += step
+
+
+def copy_open_file(source: int, target: Path, size: int) -> None:
+    out = os.open(target, write_flags(), 0o666)
+    try:
+        copy_range(source, out, size)
+    finally:
+        os.close(out)
+
+
+def map_read_only(fd: int, size: int):
+    """The open file's bytes, mapped read-only (and read ahead where the system can)."""
+    return mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
+
+
+def can_pass_fds() -> bool:
+    """Whether a child process can be handed an open file (subprocess' pass_fds: POSIX only)."""
+    return os.name == "posix"
