@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 from sitegen.build import BuildOptions, build_model, load_inputs
-from sitegen.charts import ChartLabels, chart_templates, generic_specs
+from sitegen.render.charts import ChartLabels, chart_templates, generic_specs
 from sitegen.errors import Problems
-from sitegen.formatting import number_format
-from sitegen.pages import Texts
-from sitegen.regionpage import region_page
+from sitegen.render.formatting import number_format
+from sitegen.pages.site import Texts
+from sitegen.pages.region import region_page
 
 CONFIG = """\
 baseURL = "https://example.org/"

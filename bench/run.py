@@ -268,16 +268,16 @@ NOTES = """
   anonymous file (`O_TMPFILE`) in the cache folder, maps that private copy, and checks, hashes and
   publishes *it*: `unduh/cakupan.csv` is a hard link to the copy, so the 290 MB are never written
   from memory (which costs ~0.7 s on this disk) and what is published is exactly what was checked.
-  The copy and the hashing start in a thread (sitegen.early) before the command line imports the
+  The copy and the hashing start in a thread (sitegen.fast.early) before the command line imports the
   rest of sitegen (~0.2 s), so they overlap with the imports and with reading `regions.csv`; the
-  pieces are hashed by a small standard-library process of their own (sitegen/piecehash.py), since
+  pieces are hashed by a small standard-library process of their own (sitegen/fast/piecehash.py), since
   in the build's process every piece's thread waited for the GIL while the main thread worked. On a
   cold cache that thread also parses the whole file as text with polars (which lets go of the GIL)
   before the region codes to check it against are known; the checks then run on that frame.
   Months are checked and numbered by one cast to an Enum of every valid `YYYY-MM`, and the checked
   arrays come out of one polars `select` at their final types.
-- **Update loads** (sitegen.cubestate): `coverage.csv` is cut into 256 KB pieces of whole lines and
-  each piece's checked columns are cached by its SHA-256 (sitegen.piecestore: one pack file after a
+- **Update loads** (sitegen.fast.cubestate): `coverage.csv` is cut into 256 KB pieces of whole lines and
+  each piece's checked columns are cached by its SHA-256 (sitegen.fast.piecestore: one pack file after a
   cold load, a file per piece parsed later). A rows state (the pieces' digests and
   line counts, rows per month and per (period, segment, level), one bit per cell that has a row)
   lets a load where a few pieces changed check only those pieces' rows: duplicates, a segment at two
@@ -295,7 +295,7 @@ NOTES = """
   that JSON text, and each page fills in its rows as JSON (the trend rows are written as text once
   per region for both languages). The Vega bundle is vl-convert's: the one for the tested
   vl-convert version ships in `sitegen/theme/vendor/`, any other version's is made once and cached.
-- **Templates** compile to quicker code (sitegen.render's code generator): `{{ value }}` is escaped
+- **Templates** compile to quicker code (sitegen.render.environment's code generator): `{{ value }}` is escaped
   to a plain str (markupsafe's escaping, without the Markup object each output made and threw
   away), `obj.name` on a dict is read inline as a key, `_()`/`ngettext()` call the catalogue
   directly and escape their values without Markup's per-value wrappers, globals are one dict (not a

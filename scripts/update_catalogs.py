@@ -21,7 +21,7 @@ What it does, with Babel's Python API and the mapping in `babel.cfg`:
 3. Prints the entries that still need a translator: empty or fuzzy.
 
 Then translate those entries in the `.po` and run `python -m pytest tests/test_i18n.py`.
-No `.mo` file is made: `sitegen.i18n.translations()` compiles the `.po` at run time.
+No `.mo` file is made: `sitegen.render.i18n.translations()` compiles the `.po` at run time.
 
 Output is deterministic: messages in file and line order, source locations kept
 (they help translators; line numbers do change when templates are edited), and a

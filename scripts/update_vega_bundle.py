@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sitegen.charts import VENDORED_BUNDLES, make_vega_bundle  # noqa: E402
+from sitegen.render.charts import VENDORED_BUNDLES, make_vega_bundle  # noqa: E402
 
 
 def main() -> None:

@@ -20,30 +20,30 @@ from typing import Callable
 import jinja2
 import numpy as np
 
-from .content import Article, load_articles
-from .charts import ChartLabels, chart_templates, generic_specs, vega_bundle
-from .config import SiteConfig, load_site_config
-from .coverage import CoverageFacts, Lookups, load_coverage, prefetch_coverage
-from .data import Region, Segment, Source, load_regions, load_segments, load_sources
+from .inputs.articles import Article, load_articles
+from .render.charts import ChartLabels, chart_templates, generic_specs, vega_bundle
+from .inputs.config import SiteConfig, load_site_config
+from .inputs.coverage import CoverageFacts, Lookups, load_coverage, prefetch_coverage
+from .inputs.data import Region, Segment, Source, load_regions, load_segments, load_sources
 from .errors import Problems
-from .formatting import number_format, vega_format_locale, vega_time_format_locale
-from .model import build_cube, build_tree, group_mask, headline_mask, totals
-from .bulk import prepare_bulk_files
-from .opendata import API, CHANGES, DOWNLOADS, REGION_FILES, index_json
-from .changelog import compare, load_previous
-from .news import News, check_links, check_published_links, select_news
-from .cache import remember
-from .i18n import LANGUAGES, catalog_digest, missing_translations, translations
-from .pages import Site, Texts
-from .sitepages import write_changes_page, write_download_page, write_language_pages, write_site_files
-from .urls import region_path
-from .pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
-from .render import Renderer, make_environment
-from .targets import Rates, load_budgets, load_rates
-from .maps import load_boundaries
-from .incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
+from .render.formatting import number_format, vega_format_locale, vega_time_format_locale
+from .model.cube import build_cube, build_tree, group_mask, headline_mask, totals
+from .pages.downloads import prepare_bulk_files
+from .pages.api import API, CHANGES, DOWNLOADS, REGION_FILES, index_json
+from .model.changelog import compare, load_previous
+from .model.news import News, check_links, check_published_links, select_news
+from .fast.cache import remember
+from .render.i18n import LANGUAGES, catalog_digest, missing_translations, translations
+from .pages.site import Site, Texts
+from .pages.other import write_changes_page, write_download_page, write_language_pages, write_site_files
+from .pages.urls import region_path
+from .output.pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
+from .render.environment import Renderer, make_environment
+from .inputs.targets import Rates, load_budgets, load_rates
+from .inputs.boundaries import load_boundaries
+from .fast.incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
-from .writer import LanguageWriter, SiteWriter, marker_build_id
+from .output.writer import LanguageWriter, SiteWriter, marker_build_id
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
 FINGERPRINTED = {"style.css": "css", "charts.js": "charts", "search.js": "search"}
@@ -206,7 +206,7 @@ def build(options: BuildOptions) -> BuildResult:
     # The row parser (polars, ~0.15 s to import) is loaded alongside too, in case rows need parsing.
     with ThreadPoolExecutor(max_workers=3) as background:
         specs = background.submit(generic_specs, options.cache_dir)
-        background.submit(importlib.import_module, "sitegen.rowcheck")
+        background.submit(importlib.import_module, "sitegen.inputs.rowcheck")
         bundle = background.submit(vega_bundle, options.cache_dir)
         return build_site(options, problems, bundle, started, background, specs)
 
@@ -214,7 +214,7 @@ def build(options: BuildOptions) -> BuildResult:
 def build_site(options: BuildOptions, problems: Problems, bundle: Future, started: float,
                background: ThreadPoolExecutor, specs: Future) -> BuildResult:
     # (perf) What needs nothing of the input is read first: coverage.csv is still being read and
-    # hashed by the thread the command line started (sitegen.early), and load_inputs waits for it.
+    # hashed by the thread the command line started (sitegen.fast.early), and load_inputs waits for it.
     previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
     load_language_data()
     inputs = load_inputs(options, problems)
@@ -337,7 +337,7 @@ def bytecode_folder(cache_dir: Path | None, code: str) -> Path | None:
     from importlib.metadata import version
 
     key = hashlib.sha256((catalog_digest() + version("jinja2")).encode())
-    key.update((Path(__file__).parent / "render.py").read_bytes())
+    key.update((Path(__file__).parent / "render" / "environment.py").read_bytes())
     folder = cache_dir / f"jinja-{code}-{key.hexdigest()[:16]}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .early import start_coverage_read
+from .fast.early import start_coverage_read
 from .errors import InputError, OutputError
 
 # numpy's OpenBLAS would start a thread per core that spins after each call; sitegen does no
@@ -23,7 +23,7 @@ from .errors import InputError, OutputError
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # The pipeline (numpy, Jinja, Babel: ~0.4 s to import) is imported by the commands that use it,
-# after `build` and `check` have started reading coverage.csv (see sitegen.early).
+# after `build` and `check` have started reading coverage.csv (see sitegen.fast.early).
 
 
 class BuildFailed(click.ClickException):
@@ -148,10 +148,10 @@ def check_links_command(site, base_path, data):
 
     Exit codes: 0 all links work, 1 broken links (each listed), 2 usage error.
     """
-    from .linkcheck import broken_links
+    from .output.linkcheck import broken_links
 
     if base_path is None and data is not None:
-        from .config import load_site_config
+        from .inputs.config import load_site_config
         from .errors import Problems
         config = load_site_config(data, Problems())
         base_path = config.base_path if config else "/"
@@ -174,7 +174,7 @@ def new_news_command(title, content):
 
     Exit codes: 0 created, 1 a file of that name exists, 2 usage error.
     """
-    from .content import scaffold_article
+    from .inputs.articles import scaffold_article
 
     try:
         path = scaffold_article(content, title, datetime.date.today())

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from sitegen.writer import MARKER
+from sitegen.output.writer import MARKER
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -150,7 +150,7 @@ def test_rebuild_replaces_its_own_output(make_site, run_cli):
 
 
 def test_an_update_swaps_changed_files_in_and_leaves_no_staging_behind(tmp_path):
-    from sitegen import writer as writer_module
+    from sitegen.output import writer as writer_module
 
     out = tmp_path / "_site"
     first = writer_module.SiteWriter(out)
@@ -231,7 +231,7 @@ def test_usage_error_exits_2(run_cli):
 
 def test_two_builds_cannot_write_one_folder_at_once(tmp_path):
     from sitegen.errors import OutputError
-    from sitegen.writer import SiteWriter
+    from sitegen.output.writer import SiteWriter
 
     first = SiteWriter(tmp_path / "_site")
     try:

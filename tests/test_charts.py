@@ -4,7 +4,7 @@ from importlib.metadata import version
 
 import pytest
 
-from sitegen.charts import VENDORED_BUNDLES, make_vega_bundle, vega_bundle
+from sitegen.render.charts import VENDORED_BUNDLES, make_vega_bundle, vega_bundle
 
 
 def test_sitegen_ships_the_bundle_of_one_vl_convert_version():
@@ -21,7 +21,7 @@ def test_the_shipped_bundle_is_what_vl_convert_makes():
 
 
 def test_a_bundle_for_another_version_is_made_and_cached(tmp_path, monkeypatch):
-    import sitegen.charts as charts
+    import sitegen.render.charts as charts
 
     made = []
     monkeypatch.setattr(charts, "VENDORED_BUNDLES", tmp_path / "none-shipped")

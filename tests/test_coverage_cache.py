@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitegen import coverage
+from sitegen.inputs import coverage
 from sitegen.build import BuildOptions, load_inputs
-from sitegen.cubestate import wait_for_writers
+from sitegen.fast.cubestate import wait_for_writers
 from sitegen.errors import InputError, Problems
-from sitegen.piecestore import PACK_PREFIX, PieceStore
+from sitegen.fast.piecestore import PACK_PREFIX, PieceStore
 
 from conftest import COVERAGE_CSV
 

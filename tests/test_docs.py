@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from sitegen.cli import main
-from sitegen.config import SITE_KEYS
-from sitegen.coverage import COLUMNS
-from sitegen.data import REGION_COLUMNS, SEGMENT_KEYS, SOURCE_KEYS
-from sitegen.opendata import CSV_COLUMNS
-from sitegen.targets import BUDGET_COLUMNS, RATES_KEYS
+from sitegen.inputs.config import SITE_KEYS
+from sitegen.inputs.coverage import COLUMNS
+from sitegen.inputs.data import REGION_COLUMNS, SEGMENT_KEYS, SOURCE_KEYS
+from sitegen.pages.api import CSV_COLUMNS
+from sitegen.inputs.targets import BUDGET_COLUMNS, RATES_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 

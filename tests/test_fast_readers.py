@@ -9,9 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitegen import coverage, data, rowcheck
+from sitegen.inputs import coverage
+
+from sitegen.inputs import data
+
+from sitegen.inputs import rowcheck
 from sitegen.errors import Problems
-from sitegen.snapshot import snapshot
+from sitegen.fast.snapshot import snapshot
 
 from conftest import COVERAGE_CSV, REPO
 

@@ -1,4 +1,4 @@
-"""Translation catalogs: the English catalog is complete and safe to use, `sitegen.i18n`
+"""Translation catalogs: the English catalog is complete and safe to use, `sitegen.render.i18n`
 serves it, and `scripts/update_catalogs.py` keeps it in step with the code.
 
 The msgids are the Bahasa Indonesia text. The completeness test extracts the package's
@@ -24,8 +24,8 @@ from babel.messages.catalog import PYTHON_FORMAT
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from sitegen import i18n
-from sitegen.render import make_environment
+from sitegen.render import i18n
+from sitegen.render.environment import make_environment
 
 REPO = Path(__file__).resolve().parent.parent
 EN_PO = REPO / "sitegen" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
@@ -64,7 +64,7 @@ def placeholders(text: str) -> Counter:
 
 
 def scratch_catalog(tmp_path: Path, monkeypatch, po_text: str) -> Path:
-    """Point sitegen.i18n at a scratch locale folder holding one English .po."""
+    """Point sitegen.render.i18n at a scratch locale folder holding one English .po."""
     po = tmp_path / "locale" / "en" / "LC_MESSAGES" / "messages.po"
     po.parent.mkdir(parents=True)
     po.write_text(po_text, encoding="utf-8")
@@ -169,7 +169,7 @@ def test_babel_cfg_extracts_templates_as_the_site_renders_them():
             assert cfg[section][key] == i18n.JINJA_EXTRACT_OPTIONS[key], (section, key)
 
 
-# --- sitegen.i18n --------------------------------------------------------------------
+# --- sitegen.render.i18n --------------------------------------------------------------------
 
 def test_languages():
     assert [lang.code for lang in i18n.LANGUAGES] == ["id", "en"]

@@ -10,9 +10,9 @@ from urllib.parse import urlparse
 
 from bs4 import BeautifulSoup
 
-from sitegen.formatting import number_format
-from sitegen.i18n import translations
-from sitegen.pages import Texts, parent_comparison
+from sitegen.render.formatting import number_format
+from sitegen.render.i18n import translations
+from sitegen.pages.site import Texts, parent_comparison
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -127,7 +127,7 @@ def test_a_site_template_message_without_translation_is_a_warning_and_strict_fai
 
 
 def test_search_finds_news_by_a_word_of_its_body(bundled_site):
-    from sitegen.search import search
+    from sitegen.pages.search import search
 
     folder = bundled_site / "cari"
     files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.json")}

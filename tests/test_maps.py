@@ -6,7 +6,7 @@ import json
 import re
 
 from sitegen.errors import Problems
-from sitegen.maps import for_d3, load_boundaries
+from sitegen.inputs.boundaries import for_d3, load_boundaries
 
 SQUARE = [[[115.0, -3.0], [115.1, -3.0], [115.1, -2.9], [115.0, -2.9], [115.0, -3.0]]]  # counter-clockwise
 

@@ -11,9 +11,9 @@ from babel.numbers import format_decimal, format_percent
 
 from sitegen.build import BuildOptions, build_model, load_inputs
 from sitegen.errors import Problems
-from sitegen.formatting import long_date, month_label, number_format
-from sitegen.model import change_pct, gap_to_target, period_a_year_before
-from sitegen.pages import headline_figures
+from sitegen.render.formatting import long_date, month_label, number_format
+from sitegen.model.cube import change_pct, gap_to_target, period_a_year_before
+from sitegen.pages.site import headline_figures
 
 
 def load_site(root):

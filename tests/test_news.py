@@ -834,7 +834,7 @@ def test_sitemap_lists_every_news_page(build):
 def test_section_headings_never_skip_a_level():
     import re
 
-    from sitegen.content import render_markdown
+    from sitegen.inputs.articles import render_markdown
 
     as_guided = render_markdown("Intro.\n\n## Bagian\n\n### Sub\n", 1)[0]   # what docs/editing.md asks for
     with_one_hash = render_markdown("Intro.\n\n# Bagian\n\n## Sub\n", 1)[0]
@@ -843,7 +843,7 @@ def test_section_headings_never_skip_a_level():
 
 
 def test_article_html_is_cached_by_body_and_a_changed_body_is_converted_again(tmp_path, monkeypatch):
-    from sitegen import content
+    from sitegen.inputs import articles as content
     from sitegen.errors import Problems
 
     news_dir = tmp_path / "content" / "news"

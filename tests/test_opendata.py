@@ -13,9 +13,9 @@ from fractions import Fraction
 import jsonschema
 import pytest
 
-from sitegen import coverage
-from sitegen.opendata import csv_bytes, csv_cell, neutralise
-from sitegen.targets import Rates, projected_period
+from sitegen.inputs import coverage
+from sitegen.pages.api import csv_bytes, csv_cell, neutralise
+from sitegen.inputs.targets import Rates, projected_period
 
 from conftest import COVERAGE_CSV, REGIONS_CSV, REPO
 
@@ -275,7 +275,7 @@ def test_a_rates_change_updates_every_cost_like_a_clean_build(make_site, run_cli
 def test_a_large_zip_member_is_the_same_whether_deflated_now_or_read_from_the_cache(tmp_path):
     import zlib
 
-    from sitegen import bulk
+    from sitegen.pages import downloads as bulk
 
     data = "".join(f"63.10.01.{i:04d},Desa {i},desa,63.10.01,desa\n" for i in range(30_000)).encode()
     assert len(data) >= 1 << 20  # large enough to be cached (wilayah.csv at national scale)

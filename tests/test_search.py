@@ -1,4 +1,4 @@
-"""Site search: the sharded static index (sitegen/search.py) and search.js in a real browser.
+"""Site search: the sharded static index (sitegen/pages/search.py) and search.js in a real browser.
 
 The core tests use small hand-made entries and the bundled regions; the national tests read
 Kemendagri's full list from the project's shared reference data and are skipped without it
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.search import (STOPWORDS, VARIANTS, SearchEntry, gzipped_size, normalize, search, search_cost,
+from sitegen.pages.search import (STOPWORDS, VARIANTS, SearchEntry, gzipped_size, normalize, search, search_cost,
                             search_index_files, shard_names)
-from sitegen.urls import slugify
+from sitegen.pages.urls import slugify
 
 REPO = Path(__file__).resolve().parent.parent
 THEME = REPO / "sitegen" / "theme"
@@ -265,7 +265,7 @@ def test_output_is_byte_identical_for_the_same_entries(hand_made):
 def test_output_does_not_depend_on_string_hashing(hand_made, tmp_path):
     """Sets of words are used while building: their order must not leak into the files."""
     code = ("import sys, json; sys.path.insert(0, %r); from tests.test_search import HAND_MADE; "
-            "from sitegen.search import search_index_files; "
+            "from sitegen.pages.search import search_index_files; "
             "files = search_index_files(HAND_MADE); print(json.dumps({k: v.decode() for k, v in files.items()}))"
             % str(REPO))
     outputs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True,
@@ -288,9 +288,9 @@ def test_a_query_fetches_a_few_small_files(hand_made):
 
 
 def test_large_shards_are_also_cut_by_the_fourth_letter(hand_made, monkeypatch):
-    import sitegen.search
+    import sitegen.pages.search
 
-    monkeypatch.setattr(sitegen.search, "SPLIT_BYTES", 100)
+    monkeypatch.setattr(sitegen.pages.search, "SPLIT_BYTES", 100)
     split = search_index_files(HAND_MADE)
     meta = json.loads(split["index/meta.json"])
     assert "sun" in meta["split"] and "index/t/sung.json" in split and "index/t/sun.json" in split
@@ -321,15 +321,15 @@ BUNDLED_NEWS = [
 @pytest.fixture(scope="module")
 def bundled_split(bundled):
     """The bundled regions and two articles, with small shards cut as a national index's large ones are."""
-    import sitegen.search
+    import sitegen.pages.search
 
     entries = bundled[0] + BUNDLED_NEWS
-    saved = sitegen.search.SPLIT_BYTES
-    sitegen.search.SPLIT_BYTES = 250
+    saved = sitegen.pages.search.SPLIT_BYTES
+    sitegen.pages.search.SPLIT_BYTES = 250
     try:
         files = search_index_files(entries)
     finally:
-        sitegen.search.SPLIT_BYTES = saved
+        sitegen.pages.search.SPLIT_BYTES = saved
     assert json.loads(files["index/meta.json"])["split"]
     return entries, files
 
@@ -444,7 +444,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def write_search_site(root: Path, files: dict[str, bytes], entries=()) -> None:
     """cari/index.html rendered from search.html, the index beside it, search.js and style.css;
     and a stub page at each entry's path, to follow a result's link."""
-    from sitegen.render import make_environment
+    from sitegen.render.environment import make_environment
 
     for name, data in files.items():
         path = root / "cari" / name
@@ -609,7 +609,7 @@ def test_browser_form_works_without_javascript(browser, search_site):
 
 
 def test_search_form_partial_needs_no_javascript():
-    from sitegen.render import make_environment
+    from sitegen.render.environment import make_environment
 
     html = make_environment(None, "id").get_template("partials/search_form.html").render({"search_url": "../cari/"})
     assert 'action="../cari/"' in html and 'name="q"' in html and 'role="search"' in html

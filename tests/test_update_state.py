@@ -1,4 +1,4 @@
-"""A rebuild after a small edit updates the last build's cube (sitegen.cubestate) instead of
+"""A rebuild after a small edit updates the last build's cube (sitegen.fast.cubestate) instead of
 summing every row again: its cube, page digests, index and whole site must equal those of a
 build without any cache."""
 
@@ -9,11 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitegen import coverage, cubestate, model
+from sitegen.inputs import coverage
+
+from sitegen.fast import cubestate
+
+from sitegen.model import cube as model
 from sitegen.build import BuildOptions, build, build_model, load_inputs
 from sitegen.errors import InputError, Problems
-from sitegen.incremental import read_record
-from sitegen.writer import marker_build_id
+from sitegen.fast.incremental import read_record
+from sitegen.output.writer import marker_build_id
 
 from test_national import PERIODS, move_person, national  # noqa: F401 - the fixture
 
@@ -68,8 +72,8 @@ def test_edits_update_the_cube_and_equal_a_build_without_cache(national, tmp_pat
         assert identical(Path("_site"), Path(f"clean-{step}"))
     fresh = build_model(load_inputs(BuildOptions(data=Path("data"), cache_dir=None), Problems()))
     record = read_record(cache, Path("_site"), marker_build_id(Path("_site")))
-    from sitegen.formatting import number_format
-    from sitegen.incremental import page_inputs
+    from sitegen.render.formatting import number_format
+    from sitegen.fast.incremental import page_inputs
 
     again = page_inputs(fresh, record.global_digest, number_format("id"))
     assert np.array_equal(record.pages.digests, again.digests)  # the digests a full computation gives

@@ -1,0 +1,1 @@
+"""Stage 1, load: every input file read and checked, every problem reported with its file, line and field."""

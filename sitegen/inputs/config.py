@@ -1,0 +1,164 @@
+"""`data/site.yaml` → a frozen, typed site configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ..errors import Problems
+from .files import LineDict, line_of, load_yaml
+
+SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license"}
+DEFAULT_LICENSE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+TARGET_KEYS = {"coverage_pct", "year", "source"}
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string in Bahasa Indonesia (`id`) and English (`en`)."""
+
+    id: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Target:
+    coverage_pct: Decimal
+    year: int
+    source: str
+    source_line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: Text
+    base_url: str
+    root_region: str
+    as_of: dt.date
+    target: Target
+    contact: dict = field(default_factory=dict)
+    utc_offset: str = "+07:00"
+    license: dict = field(default_factory=lambda: dict(DEFAULT_LICENSE))
+
+    @property
+    def timezone(self) -> dt.timezone:
+        """The site's time zone, from utc_offset (+08:00 → UTC+8)."""
+        sign = -1 if self.utc_offset.startswith("-") else 1
+        hours, minutes = self.utc_offset[1:].split(":")
+        return dt.timezone(sign * dt.timedelta(hours=int(hours), minutes=int(minutes)))
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, e.g. '/jamsostek/' (used where relative links cannot be)."""
+        match = re.match(r"^https?://[^/]+(/.*)?$", self.base_url)
+        path = (match.group(1) if match else None) or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+def normalise_base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def read_text_pair(value, path, line, key, problems: Problems) -> Text | None:
+    if isinstance(value, str) and value.strip():
+        return Text(value.strip(), value.strip())
+    if isinstance(value, dict):
+        texts = {lang: value.get(lang) for lang in ("id", "en")}
+        bad = [lang for lang, text in texts.items() if not isinstance(text, str) or not text.strip()]
+        if not bad:
+            return Text(texts["id"].strip(), texts["en"].strip())
+        problems.error(path, line, f"{key}.{bad[0]} must be a non-empty text")
+        return None
+    problems.error(path, line, f"{key} must have texts for id and en, e.g. {key}: {{id: ..., en: ...}}")
+    return None
+
+
+def warn_unknown_keys(mapping: dict, known: set, path, problems: Problems, prefix: str = "") -> None:
+    for key in mapping:
+        if key not in known:
+            problems.warn(path, line_of(mapping, key), f"unknown key {prefix + str(key)!r} (a typo?)")
+
+
+def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
+    path = data_dir / "site.yaml"
+    raw = load_yaml(path, problems)
+    if raw is None:
+        return None
+    if not isinstance(raw, LineDict):
+        problems.error(path, 1, "must be a mapping of settings (title, base_url, root_region, ...)")
+        return None
+    warn_unknown_keys(raw, SITE_KEYS, path, problems)
+    before = problems.error_count()
+
+    def need(key):
+        if key not in raw or raw[key] in (None, ""):
+            problems.error(path, raw.line, f"missing required setting {key!r}")
+            return None
+        return raw[key]
+
+    title = need("title")
+    title = read_text_pair(title, path, line_of(raw, "title"), "title", problems) if title else None
+    url = base_url or need("base_url")
+    if url is not None and (not isinstance(url, str) or not URL_RE.match(url)):
+        where = "--base-url" if base_url else "base_url"
+        problems.error(path if not base_url else "--base-url", line_of(raw, "base_url") if not base_url else None,
+                       f"{where} {url!r} is not an http(s) URL")
+    root = need("root_region")
+    as_of = need("as_of")
+    if as_of is not None and not isinstance(as_of, dt.date):
+        try:
+            as_of = dt.date.fromisoformat(str(as_of))
+        except ValueError:
+            problems.error(path, line_of(raw, "as_of"), f"as_of {as_of!r} is not a date (YYYY-MM-DD)")
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    target = load_target(need("target"), path, problems)
+    contact = raw.get("contact") or {}
+    if not isinstance(contact, dict):
+        problems.error(path, line_of(raw, "contact"), "contact must be a mapping (e.g. email, phone, address)")
+    utc_offset = str(raw.get("utc_offset") or "+07:00")
+    if not re.match(r"^[+-](0\d|1[0-4]):[0-5]\d$", utc_offset):
+        problems.error(path, line_of(raw, "utc_offset"), f"utc_offset {utc_offset!r} must look like +08:00")
+    license = raw.get("license") or DEFAULT_LICENSE
+    if not (isinstance(license, dict) and isinstance(license.get("name"), str) and license["name"].strip()
+            and isinstance(license.get("url", ""), str) and (not license.get("url") or URL_RE.match(license["url"]))):
+        problems.error(path, line_of(raw, "license"), "license must be a mapping with a name and an http(s) url, "
+                                                      "e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}")
+    if problems.error_count() > before:
+        return None
+    return SiteConfig(
+        title=title, base_url=normalise_base_url(url), root_region=str(root),
+        as_of=as_of, target=target, contact=dict(contact), utc_offset=utc_offset,
+        license={"name": license["name"].strip(), "url": license.get("url") or ""},
+    )
+
+
+def load_target(raw, path, problems: Problems) -> Target | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.error(path, line_of(raw), "target must be a mapping with coverage_pct, year and source")
+        return None
+    warn_unknown_keys(raw, TARGET_KEYS, path, problems, prefix="target.")
+    line = line_of(raw)
+    try:
+        pct = Decimal(str(raw.get("coverage_pct")))
+        if not (0 < pct <= 100):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        problems.error(path, line_of(raw, "coverage_pct") or line,
+                       f"target.coverage_pct {raw.get('coverage_pct')!r} must be a number above 0 and at most 100")
+        return None
+    year = raw.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        problems.error(path, line_of(raw, "year") or line, f"target.year {year!r} must be a year such as 2026")
+        return None
+    source = raw.get("source")
+    if not isinstance(source, str) or not source:
+        problems.error(path, line, "target.source must name a source id from sources.yaml")
+        return None
+    return Target(pct, year, source, line_of(raw, "source") or line)

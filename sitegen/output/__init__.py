@@ -1,0 +1,1 @@
+"""Stage 4, write: the only code that writes the site's files (staging, guarded paths, the swap)."""
