@@ -23,16 +23,21 @@ import numpy as np
 from .inputs.articles import Article, load_articles
 from .render.charts import ChartLabels, chart_templates, generic_specs, vega_bundle
 from .inputs.config import SiteConfig, load_site_config
-from .inputs.coverage import CoverageFacts, Lookups, load_coverage, prefetch_coverage
+from .inputs.coverage import CoverageFacts, load_coverage
 from .inputs.data import Region, Segment, Source, load_regions, load_segments, load_sources
 from .errors import Problems
 from .render.formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model.cube import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages.downloads import prepare_bulk_files
 from .pages.api import API, CHANGES, DOWNLOADS, REGION_FILES, index_json
+from .schema import Lookups
+from . import fast
+from .fast import coverage as fast_coverage, cube as fast_cube, index as fast_index, regions as fast_regions
+from .fast.cache import Cache
+from .fast.downloads import DownloadCache
+from .fast.markdown import StoredMarkdown
 from .model.changelog import compare, load_previous
 from .model.news import News, check_links, check_published_links, select_news
-from .fast.cache import remember
 from .render.i18n import LANGUAGES, catalog_digest, missing_translations, translations
 from .pages.site import Site, Texts
 from .pages.other import write_changes_page, write_download_page, write_language_pages, write_site_files
@@ -92,27 +97,37 @@ class BuildResult:
     seconds: float = 0.0
 
 
+def fast_cache(options: BuildOptions) -> Path | None:
+    """The cache folder the fast paths use, or None: then every stage takes the plain way."""
+    return options.cache_dir if options.cache_dir is not None and fast.enabled() else None
+
+
 def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     """Read and cross-check every input file; raise InputError listing every problem."""
-    coverage_file = prefetch_coverage(options.data, options.cache_dir)  # (perf) hashed while the rest is read
+    cache_dir = fast_cache(options)
+    # The fast way: coverage.csv is copied and hashed in a thread while the rest is read.
+    coverage_read = fast_coverage.prefetch_coverage(options.data, cache_dir) if cache_dir else None
     config = load_site_config(options.data, problems, options.base_url)
-    regions = load_regions(options.data, config.root_region if config else None, problems, options.cache_dir)
+    root = config.root_region if config else None
+    regions = (fast_regions.load_regions(options.data, root, problems, Cache(cache_dir)) if cache_dir else
+               load_regions(options.data, root, problems))
     segments = load_segments(options.data, problems)
     sources = load_sources(options.data, problems)
     rates = load_rates(options.data, problems)
     if config and sources and config.target.source not in {s.id for s in sources}:
         problems.error(options.data / "site.yaml", config.target.source_line,
                        f"target.source {config.target.source!r} is not an id in sources.yaml")
-    # (perf) Page folders and articles first: coverage.csv is still being parsed in its thread.
-    paths = page_folders(regions, config.root_region, options.cache_dir) if regions and config else ()
+    # Page folders and articles first: on the fast way coverage.csv is still being parsed in its thread.
+    paths = page_folders(regions, config.root_region, cache_dir) if regions and config else ()
     articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone,
-                              options.cache_dir)
+                              StoredMarkdown(cache_dir / "markdown") if cache_dir else None)
                 if regions and config else [])
     facts = None
     if regions and segments and sources:
         lookups = Lookups([r.code for r in regions], [r.level for r in regions],
                           [s.id for s in segments], [s.id for s in sources])
-        facts = load_coverage(options.data, lookups, problems, options.cache_dir, coverage_file)
+        facts = (fast_coverage.load_coverage(options.data, lookups, problems, cache_dir, coverage_read) if cache_dir
+                 else load_coverage(options.data, lookups, problems))
     if articles and config:
         folders = set(paths)
         check_links(articles, folders | {folder + "index.html" for folder in folders}, problems)
@@ -123,10 +138,14 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
 
 
 def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) -> tuple[str, ...]:
-    """Every region's page folder (slugging 90,000 names takes a while: cached by the names)."""
+    """Every region's page folder (slugging 90,000 names takes a while: the fast way keeps them by the names)."""
+    def folders():
+        return tuple(region_path(r, r.code == root_code) for r in regions), True
+
+    if cache_dir is None:
+        return folders()[0]
     key = "\0".join([root_code, *(f"{r.code}\1{r.name}\1{r.level}" for r in regions)]).encode()
-    return remember(cache_dir, "paths", key,
-                    lambda: (tuple(region_path(r, r.code == root_code) for r in regions), True))
+    return Cache(cache_dir).remember("paths", key, folders)
 
 
 def published_news(inputs: Inputs, tree, options: BuildOptions) -> News:
@@ -139,7 +158,8 @@ def build_model(inputs: Inputs, options: BuildOptions | None = None) -> Site:
     options = options or BuildOptions()
     tree = build_tree(inputs.regions, inputs.config.root_region)
     news = published_news(inputs, tree, options)
-    cube = build_cube(tree, inputs.facts, inputs.segments, inputs.sources)
+    cube = (fast_cube.build_cube if fast_cache(options) else build_cube)(tree, inputs.facts, inputs.segments,
+                                                                         inputs.sources)
     headline = totals(cube, headline_mask(cube.segments))
     group_masks = {group: group_mask(cube.segments, group) for group in dict.fromkeys(s.group for s in cube.segments)}
     group_rates = {group: totals(cube, mask).rate() for group, mask in group_masks.items()}
@@ -182,7 +202,7 @@ class BuildPlan:
 
 def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
                previous: BuildRecord | None, change_keys: np.ndarray | None = None) -> BuildPlan:
-    if options.cache_dir is None:  # no record to compare with or to keep: render everything
+    if fast_cache(options) is None:  # no record to compare with or to keep: render everything
         return BuildPlan("", None, list(range(len(site.paths))), None)
     settings = {"base_url": inputs.config.base_url, "languages": [l.code for l in LANGUAGES], "strict": options.strict,
                 "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
@@ -204,10 +224,11 @@ def build(options: BuildOptions) -> BuildResult:
     # version ~1.5 s of vl-convert's runtime, each in a child process: the data is loaded meanwhile
     # (the bundle's file name depends only on vl-convert's version, so pages need not wait for it).
     # The row parser (polars, ~0.15 s to import) is loaded alongside too, in case rows need parsing.
+    cache_dir = fast_cache(options)
     with ThreadPoolExecutor(max_workers=3) as background:
-        specs = background.submit(generic_specs, options.cache_dir)
+        specs = background.submit(generic_specs, cache_dir)
         background.submit(importlib.import_module, "sitegen.inputs.rowcheck")
-        bundle = background.submit(vega_bundle, options.cache_dir)
+        bundle = background.submit(vega_bundle, cache_dir)
         return build_site(options, problems, bundle, started, background, specs)
 
 
@@ -215,15 +236,18 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                background: ThreadPoolExecutor, specs: Future) -> BuildResult:
     # (perf) What needs nothing of the input is read first: coverage.csv is still being read and
     # hashed by the thread the command line started (sitegen.fast.early), and load_inputs waits for it.
-    previous = None if options.full else read_record(options.cache_dir, options.out, marker_build_id(options.out))
+    cache_dir = fast_cache(options)
+    previous = read_record(cache_dir, options.out, marker_build_id(options.out)) if cache_dir and not options.full \
+        else None
     load_language_data()
     inputs = load_inputs(options, problems)
-    downloads_key = downloads_digest(options.data, inputs.facts.file.digest)
+    downloads_key = downloads_digest(options.data, inputs.facts.file.digest) if cache_dir else None
+    download_cache = DownloadCache(cache_dir) if cache_dir else None
     # The download files depend on the input files alone: make them while pages are rendered
     # (unless the previous build's are still right, which an update build then keeps).
     bulk = (None if previous and previous.downloads == downloads_key else
             background.submit(prepare_bulk_files, inputs.facts.file, inputs.regions, inputs.segments,
-                              inputs.sources, inputs.config, options.cache_dir))
+                              inputs.sources, inputs.config, download_cache))
     languages = prepare_languages(options, inputs.config, specs.result())
     report_missing_translations(options.templates, problems)
     site = build_model(inputs, options)
@@ -259,21 +283,21 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                                             language.texts)
                        for renderer, language in zip(renderers, languages)]
             write_site_files(site, renderers[0], writer, folders)
-        writer.write(API + "index.json", index_json(site))
+        writer.write(API + "index.json", (fast_index.index_json if cache_dir else index_json)(site))
         for renderer, language in zip(renderers, languages):
             write_changes_page(site, changelog, renderer, LanguageWriter(writer, language.texts.prefix),
                                language.texts)
         if not keep_downloads:
             files = bulk.result() if bulk else prepare_bulk_files(
-                inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, options.cache_dir)
+                inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, download_cache)
             for name, data in files.items():
                 writer.write(DOWNLOADS + name, data)
             for renderer, language in zip(renderers, languages):
                 write_download_page(site, renderer, LanguageWriter(writer, language.texts.prefix), files,
                                     language.texts)
-        build_id = (write_record(options.cache_dir, options.out, plan.global_digest, plan.pages, writer.files(),
+        build_id = (write_record(cache_dir, options.out, plan.global_digest, plan.pages, writer.files(),
                                  downloads_key)
-                    if options.cache_dir else None)
+                    if cache_dir else None)
         writer.commit(build_id)
     except TemplateProblem as exc:
         writer.abort()
@@ -325,7 +349,7 @@ def prepare_languages(options: BuildOptions, config: SiteConfig, specs_json: str
         texts = Texts(_, number_format(language.babel_locale), language.babel_locale, language.code,
                       language.prefix, charts)
         setups.append(LanguageSetup(make_environment(options.templates, language.babel_locale, catalog,
-                                                     bytecode_folder(options.cache_dir, language.code)), texts))
+                                                     bytecode_folder(fast_cache(options), language.code)), texts))
     return setups
 
 

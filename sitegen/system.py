@@ -25,6 +25,13 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 
+def fastpath_enabled() -> bool:
+    """`SITEGEN_FASTPATH=0` turns every fast path off: sitegen's caches (sitegen.fast) and the
+    system's quicker facilities here (anonymous files, renameat2, kernel copies, forked workers).
+    The output is the same either way (tests/test_fastpath.py)."""
+    return os.environ.get("SITEGEN_FASTPATH", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 # --- writing files ----------------------------------------------------------------------
 
 def write_flags() -> int:
@@ -136,7 +143,7 @@ def fork_context():
     them. Forking is safe on Linux; on macOS CPython calls it unsafe while other threads run
     (system libraries may hold locks in them), so there it forks only when no other thread lives;
     Windows cannot fork."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or not fastpath_enabled():
         return None
     if not sys.platform.startswith("linux") and threading.active_count() > 1:
         return None
@@ -147,6 +154,8 @@ def fork_context():
 
 def libc_function(name: str):
     """A function of the C library this process runs with (loaded once), or None where there is none."""
+    if not fastpath_enabled():
+        return None
     try:
         return getattr(_libc(), name, None)
     except (OSError, TypeError):  # no C library to load (TypeError: a system where CDLL needs a name)
@@ -178,7 +187,7 @@ def zlib_crc32_combine():
 
 def anonymous_file(folder: Path | None) -> int | None:
     """An unnamed file in `folder` (O_TMPFILE), open for reading and writing; None where there is none."""
-    if folder is None or not hasattr(os, "O_TMPFILE"):
+    if folder is None or not hasattr(os, "O_TMPFILE") or not fastpath_enabled():
         return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -200,7 +209,7 @@ def fd_path(fd: int) -> str | None:
 
 
 def can_copy_in_kernel() -> bool:
-    return hasattr(os, "copy_file_range")
+    return hasattr(os, "copy_file_range") and fastpath_enabled()
 
 
 def copy_range(source: int, target: int, size: int) -> None:

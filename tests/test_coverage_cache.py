@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from sitegen.inputs import coverage
+from sitegen.fast import coverage as fast_coverage
+from sitegen.schema import ARRAYS
 from sitegen.build import BuildOptions, load_inputs
 from sitegen.fast.cubestate import wait_for_writers
 from sitegen.errors import InputError, Problems
@@ -45,7 +47,7 @@ def stored_pieces(cache: Path) -> tuple[set[str], list[str]]:
     wait_for_writers()
     (folder,) = (cache / "coverage").iterdir()
     singles = sorted(p.name for p in folder.glob("*.npy") if not p.name.startswith(PACK_PREFIX))
-    return PieceStore(folder, len(coverage.ARRAYS)).known(), singles
+    return PieceStore(folder, len(ARRAYS)).known(), singles
 
 
 def test_cached_load_equals_a_fresh_load_after_an_edit(make_site, tmp_path):
@@ -54,7 +56,7 @@ def test_cached_load_equals_a_fresh_load_after_an_edit(make_site, tmp_path):
     first = facts(root, cache)
     assert same(first, facts(root, None))
     path = root / "data" / "coverage.csv"
-    digests = set(coverage.piece_digests(path.read_bytes(), coverage.pieces(path.read_bytes())))
+    digests = set(fast_coverage.piece_digests(path.read_bytes(), coverage.pieces(path.read_bytes())))
     stored, singles = stored_pieces(cache)
     assert len(digests) > 2 and stored == digests and singles == []  # a cold load stores one pack
     path.write_text(COVERAGE_CSV.replace("2025-04,63.10.01.2005,pekerja_rentan,20,40,src",
@@ -62,7 +64,7 @@ def test_cached_load_equals_a_fresh_load_after_an_edit(make_site, tmp_path):
     edited = facts(root, cache)
     assert same(edited, facts(root, None))
     assert not same(edited, first)
-    new_digests = set(coverage.piece_digests(path.read_bytes(), coverage.pieces(path.read_bytes())))
+    new_digests = set(fast_coverage.piece_digests(path.read_bytes(), coverage.pieces(path.read_bytes())))
     (parsed,) = new_digests - digests
     after, singles = stored_pieces(cache)
     assert singles == [f"{parsed}.npy"]      # only the edited piece was parsed again

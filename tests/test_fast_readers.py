@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 
 from sitegen.inputs import coverage
+from sitegen.fast import coverage as fast_coverage
+from sitegen.fast import regions as fast_regions
+from sitegen.fast.cache import Cache
+from sitegen.schema import FIRST_DATA_LINE
 
 from sitegen.inputs import data
 
@@ -29,7 +33,6 @@ NATIONAL = REGIONS.replace("code,name,level,parent_code,kind\n",
 def careful(text: str, root: str, monkeypatch) -> tuple[list, list[str]]:
     """parse_regions' answer with the fast path turned off: the reader that names every line."""
     with monkeypatch.context() as m:
-        m.setattr(data, "plain_valid_regions", lambda *args: None)
         problems = Problems()
         regions = data.parse_regions(Path("regions.csv"), text.encode(), root, problems)
     return regions, [str(p) for p in problems.errors]
@@ -38,7 +41,7 @@ def careful(text: str, root: str, monkeypatch) -> tuple[list, list[str]]:
 @pytest.mark.parametrize("text, root", [(REGIONS, "63.10"), (NATIONAL, "ID"), (REGIONS.replace("\n", "\r\n"), "63.10")],
                          ids=["kabupaten", "quoted-name", "crlf"])
 def test_fast_regions_equal_the_careful_reader(text, root, monkeypatch):
-    fast = data.plain_valid_regions(text, root)
+    fast = fast_regions.quick_regions(text, root)
     assert fast is not None and len(fast) == len(text.splitlines()) - 1
     assert fast == careful(text, root, monkeypatch)[0]
     assert ("64", "Kalimantan Timur, Utara", "provinsi", "ID", "") in fast or root != "ID"
@@ -54,14 +57,15 @@ def test_fast_regions_equal_the_careful_reader(text, root, monkeypatch):
     lambda t: t + "63.10.01.2099,Short,desa,63.10.01\n",
     lambda t: t.replace(",63.10,", ", 63.10,", 1),
 ], ids=["space", "blank-line", "column-order", "bom", "duplicate", "unknown-parent", "ragged", "spaced-parent"])
-def test_fast_regions_step_aside_unless_plainly_valid(change, monkeypatch):
+def test_fast_regions_step_aside_unless_plainly_valid(change, monkeypatch, tmp_path):
     text = change(REGIONS)
     assert text != REGIONS
-    assert data.plain_valid_regions(text, "63.10") is None
-    regions, errors = careful(text, "63.10", monkeypatch)
-    problems = Problems()
-    assert data.parse_regions(Path("regions.csv"), text.encode(), "63.10", problems) == regions
-    assert [str(p) for p in problems.errors] == errors
+    assert fast_regions.quick_regions(text, "63.10") is None
+    (tmp_path / "regions.csv").write_bytes(text.encode())
+    plain, problems = Problems(), Problems()
+    regions = data.load_regions(tmp_path, "63.10", plain)
+    assert fast_regions.load_regions(tmp_path, "63.10", problems, Cache(tmp_path / "cache")) == regions
+    assert [str(p) for p in problems.errors] == [str(p) for p in plain.errors]
 
 
 def test_shaped_parse_of_a_mapped_snapshot_equals_parsing_the_bytes(tmp_path):
@@ -74,11 +78,11 @@ def test_shaped_parse_of_a_mapped_snapshot_equals_parsing_the_bytes(tmp_path):
     text = path.read_bytes()
     header = coverage.header_names(text[:text.find(b"\n")])
     bounds = coverage.pieces(text)
-    newlines, commas = coverage.counted_bytes(mapped, bounds)
+    newlines, commas = fast_coverage.counted_bytes(mapped, bounds)
     assert newlines == [text.count(b"\n", start, end) for start, end in bounds]
     assert commas == text.count(b",")
-    ahead = coverage.parse_ahead(mapped, bounds, coverage.piece_digests(mapped, bounds), tmp_path / "cache", copy)
-    from_bytes = rowcheck.parse_text(text, header, coverage.FIRST_DATA_LINE)
+    ahead = fast_coverage.parse_ahead(mapped, bounds, fast_coverage.piece_digests(mapped, bounds), tmp_path / "cache", copy)
+    from_bytes = rowcheck.parse_text(text, header, FIRST_DATA_LINE)
     assert ahead is not None and ahead.frame.equals(from_bytes)
     assert ahead.counts == [coverage.line_count(text, start, end) for start, end in bounds]
     assert ahead.frame["line"].to_list() == list(range(2, 2 + text.count(b"\n") - 1))
@@ -99,7 +103,7 @@ def test_pieces_hashed_in_a_process_of_their_own_equal_hashing_in_threads(tmp_pa
     path.write_bytes(b"period,region_code\n" + b"".join(b"2025-%02d,63.10.%04d\n" % (i % 12 + 1, i) for i in range(200)))
     data, copy = snapshot(path, tmp_path / "cache")
     bounds = [(start, start + 7) for start in range(0, len(data) - 7, 7)]  # many pieces, as a national file has
-    threaded = coverage.piece_digests(data, bounds)
-    assert coverage.digests_in_process(copy.fd, bounds) == threaded
-    assert coverage.piece_digests(data, bounds, copy.fd) == threaded
+    threaded = fast_coverage.piece_digests(data, bounds)
+    assert fast_coverage.digests_in_process(copy.fd, bounds) == threaded
+    assert fast_coverage.piece_digests(data, bounds, copy.fd) == threaded
     assert threaded[0] == hashlib.sha256(data[:7]).hexdigest()[:32]

@@ -843,8 +843,9 @@ def test_section_headings_never_skip_a_level():
 
 
 def test_article_html_is_cached_by_body_and_a_changed_body_is_converted_again(tmp_path, monkeypatch):
-    from sitegen.inputs import articles as content
     from sitegen.errors import Problems
+    from sitegen.fast.markdown import StoredMarkdown
+    from sitegen.inputs import articles as content
 
     news_dir = tmp_path / "content" / "news"
     news_dir.mkdir(parents=True)
@@ -858,7 +859,8 @@ def test_article_html_is_cached_by_body_and_a_changed_body_is_converted_again(tm
 
     def load():
         problems = Problems()
-        articles = content.load_articles(tmp_path / "content", {"63.10"}, problems, cache_dir=cache)
+        articles = content.load_articles(tmp_path / "content", {"63.10"}, problems,
+                                         rendered=StoredMarkdown(cache / "markdown"))
         assert problems.error_count() == 0
         return articles[0]
 

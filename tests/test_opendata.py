@@ -275,13 +275,14 @@ def test_a_rates_change_updates_every_cost_like_a_clean_build(make_site, run_cli
 def test_a_large_zip_member_is_the_same_whether_deflated_now_or_read_from_the_cache(tmp_path):
     import zlib
 
+    from sitegen.fast.downloads import DownloadCache
     from sitegen.pages import downloads as bulk
 
     data = "".join(f"63.10.01.{i:04d},Desa {i},desa,63.10.01,desa\n" for i in range(30_000)).encode()
     assert len(data) >= 1 << 20  # large enough to be cached (wilayah.csv at national scale)
-    made = bulk.small_member("wilayah.csv", data, tmp_path)
-    cached = bulk.small_member("wilayah.csv", data, tmp_path)
+    made = bulk.small_member("wilayah.csv", data, DownloadCache(tmp_path))
+    cached = bulk.small_member("wilayah.csv", data, DownloadCache(tmp_path))
     assert list((tmp_path / "bulk" / "members").iterdir())  # the second call read this
-    assert made == cached
+    assert made == cached == bulk.small_member("wilayah.csv", data)
     assert made.crc == zlib.crc32(data)
     assert zlib.decompress(b"".join(made.deflated), -15) == data

@@ -23,6 +23,15 @@ def code_digest() -> bytes:
     return digest.digest()
 
 
+def source_digest(*names: str) -> bytes:
+    """The SHA-256 of some of sitegen's own modules (paths relative to the package)."""
+    package = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update((package / name).read_bytes())
+    return digest.digest()
+
+
 def remember(cache_dir: Path | None, kind: str, key: bytes, compute: Callable[[], tuple[T, bool]]) -> T:
     """`compute()` returns (value, keep); a kept value is stored and returned by later calls with the same key.
 
@@ -51,3 +60,13 @@ def as_tuples(value):
     if value and isinstance(value[0], list):  # stored values nest lists of one kind
         return tuple(as_tuples(v) for v in value)
     return tuple(value)  # a column of 90,000 names: no call per name
+
+
+class Cache:
+    """The cache folder, for results kept by the digest of their inputs (see `remember`)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def remember(self, kind: str, key: bytes, compute: Callable[[], tuple[T, bool]]) -> T:
+        return remember(self.folder, kind, key, compute)

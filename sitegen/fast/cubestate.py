@@ -24,6 +24,7 @@ Any damaged or missing state only makes the build a full one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..schema import Rows, cell_key, month_label
 from .cache import code_digest
 from ..system import replace_atomically
 
@@ -106,17 +108,13 @@ def set_bits(packed: np.ndarray, keys: np.ndarray, value: bool) -> None:
 
 # --- the cube state -----------------------------------------------------------------------
 
-CELL_ARRAYS = ("covered", "eligible", "rows", "unknown")      # [region, period, segment]
-GROUP_ARRAYS = ("covered", "eligible", "rows", "unknown")     # per group: [region, period]
-
-
 @dataclass(frozen=True)
 class Change:
     """The rows of the pieces that left the file and of those that came in (periods as indices)."""
 
     previous: str                # the rows id these changes apply to
-    removed: object              # coverage.Rows
-    added: object
+    removed: Rows
+    added: Rows
 
 
 @dataclass(frozen=True)
@@ -135,11 +133,6 @@ def cube_key(parent: np.ndarray, segments, sources, dtype) -> str:
                               np.dtype(dtype).str]).encode())
     digest.update(code_digest())
     return digest.hexdigest()[:24]
-
-
-def array_names(groups) -> list[str]:
-    return [*(f"cell-{n}" for n in CELL_ARRAYS), "sources",
-            *(f"group-{i}-{n}" for i in range(len(groups)) for n in GROUP_ARRAYS)]
 
 
 class CubeState:
@@ -245,8 +238,6 @@ def update_rows(state: RowsState, removed, added, lookups):
     """The rows state with `removed` rows gone and `added` rows in, and both sets of rows with their
     period as an index; None when the update would change the list of months, or when a check across
     rows could fail (a cell given twice, a segment at two levels): a full load decides those."""
-    from ..inputs.coverage import Rows
-
     months = state.months.astype(np.int64).copy()
     for rows, sign in ((removed, -1), (added, 1)):
         offset = rows.period.astype(np.int64) - state.low
@@ -258,7 +249,7 @@ def update_rows(state: RowsState, removed, added, lookups):
     present_months = np.flatnonzero(months > 0)
     position = np.full(len(months), -1, dtype=np.int64)
     position[present_months] = np.arange(len(present_months))
-    periods = [f"{(m + state.low) // 12:04d}-{(m + state.low) % 12 + 1:02d}" for m in present_months.tolist()]
+    periods = [month_label(m + state.low) for m in present_months.tolist()]
     n_periods, n_segments = len(periods), len(lookups.segment_ids)
     if len(lookups.region_codes) * n_periods * n_segments != state.cells:
         return None
@@ -267,15 +258,15 @@ def update_rows(state: RowsState, removed, added, lookups):
         index = position[rows.period.astype(np.int64) - state.low]
         if (index < 0).any() or (rows.region < 0).any() or (rows.segment < 0).any() or (rows.source < 0).any():
             raise ValueError
-        return Rows(None, rows.region, index, rows.segment, rows.covered, rows.eligible, rows.source)
+        return dataclasses.replace(rows, period=index)
 
     try:
         removed, added = indexed(removed), indexed(added)
     except ValueError:
         return None
     present = state.present.copy()
-    old_keys = (removed.region.astype(np.int64) * n_periods + removed.period) * n_segments + removed.segment
-    new_keys = (added.region.astype(np.int64) * n_periods + added.period) * n_segments + added.segment
+    old_keys = cell_key(removed.region, removed.period, removed.segment, n_periods, n_segments)
+    new_keys = cell_key(added.region, added.period, added.segment, n_periods, n_segments)
     if not has_bits(present, old_keys).all() or np.unique(old_keys).size != old_keys.size:
         return None  # the state does not describe these rows
     set_bits(present, old_keys, False)
@@ -305,9 +296,7 @@ def update_rows(state: RowsState, removed, added, lookups):
     return new_state, periods, removed, added
 
 
-def drop_rows(rows, at: np.ndarray):
-    from ..inputs.coverage import ARRAYS, Rows
-
+def drop_rows(rows: Rows, at: np.ndarray) -> Rows:
     keep = np.ones(len(rows.region), dtype=bool)
     keep[at] = False
-    return Rows(None, *(getattr(rows, name)[keep] for name in ARRAYS))
+    return rows.select(keep)

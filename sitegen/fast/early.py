@@ -3,7 +3,7 @@
 Copying coverage.csv into the cache and hashing its pieces takes ~0.3 s at national scale, and
 both let go of the GIL; importing the rest of sitegen (numpy, Jinja, polars' loader) takes
 ~0.4 s. So `sitegen build` and `sitegen check` start the copy here, in a thread, and
-`coverage.prefetch_coverage` takes the running job over. This module imports nothing heavy.
+`fast.coverage.prefetch_coverage` takes the running job over. This module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ _started: dict[tuple[Path, Path], Future] = {}
 
 
 def start_coverage_read(data_dir: Path, cache_dir: Path | None) -> None:
-    if cache_dir is not None:
+    from ..system import fastpath_enabled
+
+    if cache_dir is not None and fastpath_enabled():
         _started[(data_dir / "coverage.csv", cache_dir)] = submit(data_dir / "coverage.csv", cache_dir)
 
 
@@ -40,6 +42,6 @@ def read_coverage(path: Path, cache_dir: Path):
         taken = snapshot(path, cache_dir)  # before numpy is imported: this part needs none of it
     except Exception:  # noqa: BLE001 - load_coverage reads the file again and reports why it cannot
         return None
-    from ..inputs.coverage import read_and_hash
+    from .coverage import read_and_hash
 
     return read_and_hash(path, cache_dir, taken)

@@ -116,13 +116,14 @@ def page_inputs(site: Site, global_hex: str, numbers, previous: PageInputs | Non
     child_coefficients = odd(rng, (5, 2))
     child_factor = odd(rng, (regions, 1))
     final_coefficients = odd(rng, (6, 2))
-    history = getattr(cube, "history", None)
-    rows_id = history[0] if history else ""
+    history = cube.history
+    rows_id = history.rows if history else ""
     todo = None
-    if (previous is not None and history and history[1] and history[2] is not None and previous.rows == history[1]
+    if (previous is not None and history and history.previous and history.changed is not None
+            and previous.rows == history.previous
             and previous.extra is not None and np.array_equal(previous.extra, extra)
             and previous.digests.shape == (regions, 2) and len(previous.shown) == regions):
-        todo = regions_to_digest(tree, history[2], np.flatnonzero(shown_rate != previous.shown))
+        todo = regions_to_digest(tree, history.changed, np.flatnonzero(shown_rate != previous.shown))
     counts = np.stack([site.headline.covered[:, latest], site.headline.eligible[:, latest],
                        site.headline.reported[:, latest], site.headline.eligible_unknown[:, latest]],
                       axis=1).astype(np.int64).view(np.uint64)

@@ -18,7 +18,6 @@ import yaml
 
 from .config import URL_RE
 from ..errors import Problems
-from ..system import replace_atomically
 from .files import LineDict, _LineLoader, decode_utf8, line_of, read_bytes
 
 NEWS_KEYS = {"title", "date", "summary", "places", "tags", "author", "source", "image", "image_alt", "draft", "lang"}
@@ -103,13 +102,14 @@ def shift_lines(mapping: LineDict, offset: int) -> None:
 
 
 def load_articles(content_dir: Path, region_codes: set[str], problems: Problems,
-                  site_offset: dt.timezone = dt.timezone.utc, cache_dir: Path | None = None) -> list[Article]:
+                  site_offset: dt.timezone = dt.timezone.utc, rendered=None) -> list[Article]:
+    """Every article of `content/news/`; `rendered` turns a body into sanitised HTML (default: PlainMarkdown)."""
     folder = content_dir / "news"
     if not folder.is_dir():
         return []
     articles = []
     seen: dict[str, Path] = {}
-    rendered = RenderedMarkdown(cache_dir / "markdown" if cache_dir else None)
+    rendered = rendered or PlainMarkdown()
     for path in sorted(folder.glob("*.md")):
         article = load_article(path, region_codes, problems, site_offset, rendered)
         if article is None:
@@ -125,45 +125,14 @@ def load_articles(content_dir: Path, region_codes: set[str], problems: Problems,
     return articles
 
 
-class RenderedMarkdown:
-    """Article bodies as sanitised HTML, kept in the cache folder by the digest of the body, its
-    first line and sitegen's code: a build whose news did not change neither imports Markdown nor
-    converts a body again (~0.1 s of a national update). The key includes Markdown's and nh3's
-    versions."""
-
-    def __init__(self, folder: Path | None):
-        self.folder, self.used, self.key = folder, set(), None
+class PlainMarkdown:
+    """Article bodies rendered as they are read (fast.markdown.StoredMarkdown keeps them instead)."""
 
     def get(self, body: str, first_line: int) -> tuple[str, tuple[tuple[str, int], ...]]:
-        if self.folder is None:
-            return render_markdown(body, first_line)
-        import hashlib
-        import json
-
-        from ..fast.cache import code_digest
-
-        if self.key is None:  # what else the HTML depends on: the converter's and the sanitiser's versions
-            from importlib.metadata import version
-
-            self.key = code_digest() + f"{version('markdown')} {version('nh3')}\n".encode()
-        name = hashlib.sha256(self.key + f"{first_line}\n{body}".encode()).hexdigest()[:32] + ".json"
-        self.used.add(name)
-        try:
-            html, links = json.loads((self.folder / name).read_text(encoding="utf-8"))
-            return html, tuple((href, line) for href, line in links)
-        except (OSError, ValueError, TypeError):
-            pass
-        html, links = render_markdown(body, first_line)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        replace_atomically(self.folder / name, json.dumps([html, links], ensure_ascii=False))
-        return html, links
+        return render_markdown(body, first_line)
 
     def forget_the_rest(self) -> None:
-        """Delete the HTML of bodies no article has any more."""
-        if self.folder is not None and self.folder.is_dir():
-            for stored in self.folder.iterdir():
-                if stored.name not in self.used:
-                    stored.unlink(missing_ok=True)
+        pass
 
 
 def warn_unused_files(folder: Path, articles: list[Article], problems: Problems) -> None:
@@ -177,7 +146,7 @@ def warn_unused_files(folder: Path, articles: list[Article], problems: Problems)
 
 
 def load_article(path: Path, region_codes: set[str], problems: Problems,
-                 site_offset: dt.timezone = dt.timezone.utc, rendered: RenderedMarkdown | None = None) -> Article | None:
+                 site_offset: dt.timezone = dt.timezone.utc, rendered: PlainMarkdown | None = None) -> Article | None:
     match = FILENAME_RE.match(path.name)
     if not match:
         problems.error(path, None, "name must be YYYY-MM-DD-slug.md (lower-case letters, digits and hyphens)")
@@ -238,7 +207,7 @@ def load_article(path: Path, region_codes: set[str], problems: Problems,
         problems.error(path, line_of(meta, "draft"), "draft must be true or false")
     if problems.error_count() > before:
         return None
-    html, links = (rendered or RenderedMarkdown(None)).get(body, body_line)
+    html, links = (rendered or PlainMarkdown()).get(body, body_line)
     body_images = local_images(path, html, body, body_line, problems)
     if problems.error_count() > before:
         return None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +10,6 @@ from typing import NamedTuple
 
 from .config import URL_RE, Text, read_text_pair, warn_unknown_keys
 from ..errors import Problems
-from ..fast.cache import remember
 from .files import csv_records, decode_utf8, line_of, load_yaml, read_bytes
 
 LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan", "desa")
@@ -65,33 +62,16 @@ class Source:
 
 # --- regions --------------------------------------------------------------------------
 
-def load_regions(data_dir: Path, root_code: str | None, problems: Problems,
-                 cache_dir: Path | None = None) -> list[Region]:
-    """All regions of the site, sorted by code (so every parent comes before its children).
-
-    A national file has 91,600 rows; once checked without problems, they are cached by content.
-    """
-    path = data_dir / "regions.csv"
-    data = read_bytes(path, problems)
-    if data is None:
-        return []
-
-    def check() -> tuple[tuple, bool]:
-        before = problems.error_count()
-        regions = parse_regions(path, data, root_code, problems)
-        return tuple(zip(*regions)) if regions else (), problems.error_count() == before
-
-    columns = remember(cache_dir, "regions", data + b"\0" + str(root_code).encode(), check)
-    return list(map(Region, *columns)) if columns else []
+def load_regions(data_dir: Path, root_code: str | None, problems: Problems) -> list[Region]:
+    """All regions of the site, sorted by code (so every parent comes before its children)."""
+    data = read_bytes(data_dir / "regions.csv", problems)
+    return parse_regions(data_dir / "regions.csv", data, root_code, problems) if data is not None else []
 
 
 def parse_regions(path: Path, data: bytes, root_code: str | None, problems: Problems) -> list[Region]:
     text = decode_utf8(path, data, problems)
     if text is None:
         return []
-    valid = plain_valid_regions(text, root_code)
-    if valid is not None:
-        return valid
     regions: dict[str, Region] = {}
     lines: dict[str, int] = {}
     for line, row in csv_records(path, text, REGION_COLUMNS, problems):
@@ -109,36 +89,6 @@ def parse_regions(path: Path, data: bytes, root_code: str | None, problems: Prob
 
 ALLOWED_KINDS = {level: KINDS.get(level, {""}) for level in LEVELS}
 DEPTH = {level: depth for depth, level in enumerate(LEVELS)}
-
-
-def plain_valid_regions(text: str, root_code: str | None) -> list[Region] | None:
-    """(perf) The regions of a file with the exact header, no blank lines and no spaces around
-    a field that passes every check, as parse_regions would give them; else None, and the
-    row-by-row reader finds and reports the problems. Several times faster than that reader
-    on the 91,600 national rows: no line bookkeeping, no dict per row."""
-    rows = csv.reader(io.StringIO(text, newline=""))
-    if root_code is None or next(rows, None) != list(REGION_COLUMNS):
-        return None
-    regions: dict[str, Region] = {}
-    count = 0
-    for row in rows:
-        if len(row) != len(REGION_COLUMNS):
-            return None
-        code, name, level, parent, kind = row
-        pattern = CODE_PATTERNS.get(level)
-        if (pattern is None or not pattern.match(code) or not name or name != name.strip() or parent != parent.strip()
-                or kind not in ALLOWED_KINDS[level]
-                or (parent and level != "provinsi" and not code.startswith(parent + "."))):
-            return None
-        regions[code] = Region(code, name, level, parent, kind)
-        count += 1
-    if len(regions) != count or root_code not in regions:  # a code given twice, or no root
-        return None
-    for code, region in regions.items():
-        parent = regions.get(region.parent_code)
-        if code != root_code and (parent is None or DEPTH[parent.level] != DEPTH[region.level] - 1):
-            return None
-    return [regions[code] for code in sorted(regions)]
 
 
 def check_region_row(path, line, row, problems: Problems) -> Region | None:

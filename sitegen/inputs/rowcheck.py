@@ -6,6 +6,7 @@ when some rows have to be parsed: a rebuild whose pieces are all cached skips it
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .coverage import COLUMNS, COUNT_RE, FIRST_YEAR, LAST_YEAR, Lookups, Rows, ARRAYS
 from ..errors import MAX_REPORTED_PER_RULE, Problems
+from ..schema import COLUMNS, COUNT_RE, FIRST_YEAR, LAST_YEAR, Lookups, Rows
 from .files import csv_records, decode_utf8
 
 
@@ -35,7 +36,7 @@ def checked_piece(path, text: bytes, header: list[str], lines: int | np.ndarray,
     if frame is None:
         return None
     rows = check_frame(path, frame, lookups, problems)
-    return Rows(None, *(getattr(rows, name) for name in ARRAYS))  # the caller knows each row's line
+    return dataclasses.replace(rows, line=None)  # the caller knows each row's line
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,12 @@ def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Pro
     # column by column (fill_null, to_numpy, astype) took twice as long as all the checks.
     arrays = frame.select(
         pl.col("line").cast(pl.Int64),
-        pl.col("region_idx").fill_null(-1).cast(pl.Int32), pl.col("period_n").fill_null(-1).cast(pl.Int32),
-        pl.col("segment_idx").fill_null(-1).cast(pl.Int16), pl.col("covered_n").fill_null(-1),
-        pl.col("eligible_n").fill_null(-1), pl.col("source_idx").fill_null(-1).cast(pl.Int16),
+        region=pl.col("region_idx").fill_null(-1).cast(pl.Int32), period=pl.col("period_n").fill_null(-1).cast(pl.Int32),
+        segment=pl.col("segment_idx").fill_null(-1).cast(pl.Int16), covered=pl.col("covered_n").fill_null(-1),
+        eligible=pl.col("eligible_n").fill_null(-1), source=pl.col("source_idx").fill_null(-1).cast(pl.Int16),
     ).rechunk()
-    return Rows(*(arrays.get_column(name).to_numpy() for name in arrays.columns))
+    return Rows(line=arrays.get_column("line").to_numpy(),
+                **{name: arrays.get_column(name).to_numpy() for name in arrays.columns if name != "line"})
 
 
 def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems) -> None:

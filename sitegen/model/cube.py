@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..inputs.coverage import CoverageFacts
+from ..schema import cell_key
 from ..inputs.data import LEVELS, Region, Segment, Source
 
 HEADLINE_GROUPS = ("ekosistem_desa", "pekerja_rentan")
@@ -82,46 +83,54 @@ class Cube:
     # segment group → (covered, eligible, rows, rows with eligible unknown) per [region, period], summed
     # over the group's segments: totals() over whole groups adds these instead of summing the cube.
     group_totals: dict | None = field(default=None, compare=False, repr=False)
-    # (rows id, rows id of the last load it was updated from or None, regions whose cells changed since,
-    # the state folder): lets an update recompute page digests and index entries for those regions only.
-    history: tuple | None = field(default=None, compare=False, repr=False)
+    # fast.cube.CubeHistory, when the fast path made the cube: which rows, and what changed since.
+    history: object | None = field(default=None, compare=False, repr=False)
+
+
+CELL_ARRAYS = ("covered", "eligible", "rows", "unknown")      # [region, period, segment]
+GROUP_ARRAYS = ("covered", "eligible", "rows", "unknown")     # per segment group: [region, period]
 
 
 def build_cube(tree: Tree, facts: CoverageFacts, segments, sources) -> Cube:
-    """The cube, as counts rolled up the tree. When the facts come with a state of the last build
-    (see cubestate), the last build's cube is updated along the changed rows' ancestors instead."""
-    from ..fast import cubestate
+    """The cube: each row's counts put in its cell, then rolled up the tree."""
+    total = int(facts.eligible.sum(dtype=np.int64)) + int(facts.covered.sum(dtype=np.int64)) + len(facts.region)
+    shapes = array_shapes(tree, facts.periods, segments, sources, total)
+    arrays = counted_arrays(tree, facts, shapes, segments, segment_groups(segments), len(sources))
+    return assemble_cube(facts.periods, segments, sources, arrays)
 
-    shape = (len(tree.regions), len(facts.periods), len(segments))
-    state = getattr(facts, "state", None)
-    # No roll-up can exceed the sum of all rows: when that fits in 32 bits, so does every cell,
-    # and the cube takes half the memory (and half the time to fill).
-    total = state.total if state is not None else \
-        int(facts.eligible.sum(dtype=np.int64)) + int(facts.covered.sum(dtype=np.int64)) + len(facts.region)
-    counts = np.int32 if total < 2**31 else np.int64
-    groups = list(dict.fromkeys(s.group for s in segments))
-    names = cubestate.array_names(groups)
-    shapes = {name: ((shape[0], shape[1]), np.dtype(np.int64)) for name in names if name.startswith("group-")}
+
+def segment_groups(segments) -> list[str]:
+    return list(dict.fromkeys(s.group for s in segments))
+
+
+def array_names(groups) -> list[str]:
+    return [*(f"cell-{n}" for n in CELL_ARRAYS), "sources",
+            *(f"group-{i}-{n}" for i in range(len(groups)) for n in GROUP_ARRAYS)]
+
+
+def count_type(total: int):
+    """No roll-up can exceed the sum of all rows (`total`): when that fits in 32 bits, so does every
+    cell, and the cube takes half the memory (and half the time to fill)."""
+    return np.int32 if total < 2**31 else np.int64
+
+
+def array_shapes(tree: Tree, periods, segments, sources, total: int) -> dict:
+    """Each of the cube's arrays by name: (shape, dtype)."""
+    shape = (len(tree.regions), len(periods), len(segments))
+    counts = count_type(total)
+    shapes = {name: ((shape[0], shape[1]), np.dtype(np.int64))
+              for name in array_names(segment_groups(segments)) if name.startswith("group-")}
     shapes.update({"cell-covered": (shape, np.dtype(counts)), "cell-eligible": (shape, np.dtype(counts)),
                    "cell-rows": (shape, np.dtype(np.int32)), "cell-unknown": (shape, np.dtype(np.int32)),
                    "sources": ((shape[0], len(sources)), np.dtype(np.int32))})
-    store = cubestate.CubeState(state.folder, cubestate.cube_key(tree.parent, segments, sources, counts)) \
-        if state is not None else None
-    arrays, history = None, None
-    if store is not None and state.change is not None:
-        updated = updated_arrays(store, state, tree, shapes, segments, groups, len(sources))
-        if updated is not None:
-            arrays, changed = updated
-            history = (state.rows, state.change.previous, changed, state.folder)
-    if arrays is None:
-        arrays = counted_arrays(tree, facts, shapes, segments, groups, len(sources))
-        if store is not None:
-            cubestate.in_background(store.save_base, state.rows, arrays)
-            history = (state.rows, None, None, state.folder)
+    return shapes
+
+
+def assemble_cube(periods, segments, sources, arrays: dict, history=None) -> Cube:
     plain = {name: array.view(np.ndarray) for name, array in arrays.items()}
-    group_totals = {group: tuple(plain[f"group-{i}-{n}"] for n in cubestate.GROUP_ARRAYS)
-                    for i, group in enumerate(groups)}
-    return Cube(facts.periods, tuple(segments), tuple(sources), plain["cell-covered"], plain["cell-eligible"],
+    group_totals = {group: tuple(plain[f"group-{i}-{n}"] for n in GROUP_ARRAYS)
+                    for i, group in enumerate(segment_groups(segments))}
+    return Cube(tuple(periods), tuple(segments), tuple(sources), plain["cell-covered"], plain["cell-eligible"],
                 plain["cell-rows"] > 0, plain["cell-unknown"] > 0, plain["sources"] > 0, group_totals, history)
 
 
@@ -130,7 +139,7 @@ def counted_arrays(tree: Tree, facts: CoverageFacts, shapes: dict, segments, gro
     shape = shapes["cell-covered"][0]
     # One flat index per row, computed once, instead of a three-way fancy index per array.
     region = facts.region.astype(np.int64)
-    cell = (region * shape[1] + facts.period) * shape[2] + facts.segment
+    cell = cell_key(region, facts.period, facts.segment, shape[1], shape[2])
     arrays["cell-covered"].reshape(-1)[cell] = facts.covered
     arrays["cell-eligible"].reshape(-1)[cell] = np.maximum(facts.eligible, 0)
     arrays["cell-rows"].reshape(-1)[cell] = 1
@@ -140,74 +149,9 @@ def counted_arrays(tree: Tree, facts: CoverageFacts, shapes: dict, segments, gro
     roll_up(tree, *arrays.values())
     for i, group in enumerate(groups):
         members = [k for k, s in enumerate(segments) if s.group == group]
-        for n in ("covered", "eligible", "rows", "unknown"):
+        for n in GROUP_ARRAYS:
             arrays[f"group-{i}-{n}"] = arrays[f"cell-{n}"][:, :, members].sum(axis=2, dtype=np.int64)
     return arrays
-
-
-def updated_arrays(store, state, tree: Tree, shapes: dict, segments, groups, n_sources) -> tuple | None:
-    """The last build's arrays, with the rows of the removed pieces taken out and those of the
-    added pieces put in, at each row's region and every ancestor of it."""
-    from ..fast import cubestate
-
-    loaded = store.load(state.change.previous, list(shapes), shapes)
-    if loaded is None:
-        return None
-    arrays, patch = loaded
-    deltas = cell_deltas(tree, state.change, shapes["cell-covered"][0], segments, groups, n_sources)
-    cells = 0
-    for name, (index, value) in deltas.items():
-        arrays[name].reshape(-1)[index] += value.astype(arrays[name].dtype)
-        patch[name] = cubestate.merge_patch(*patch[name], index, value)
-        cells += arrays[name].size
-    if sum(len(patch[name][0]) for name in deltas) > cubestate.REBASE_SHARE * cells:
-        cubestate.in_background(store.save_base, state.rows, arrays)
-    else:
-        store.save_patch(state.rows, patch["base"], {name: patch[name] for name in deltas})
-    changed = np.unique(np.concatenate([deltas["cell-rows"][0], deltas["cell-covered"][0],
-                                        deltas["cell-eligible"][0], deltas["cell-unknown"][0]])
-                        // (shapes["cell-covered"][0][1] * shapes["cell-covered"][0][2]))
-    changed = np.union1d(changed, deltas["sources"][0] // max(1, n_sources))
-    return arrays, changed
-
-
-def cell_deltas(tree: Tree, change, shape, segments, groups, n_sources) -> dict:
-    """Per array: (flat indices, amounts) that remove the old rows and add the new ones, summed up
-    each row's chain of ancestors (every cube figure is a sum over a subtree's rows)."""
-    from ..fast import cubestate
-
-    parts = [(change.removed, -1), (change.added, 1)]
-    region = np.concatenate([rows.region.astype(np.int64) for rows, _ in parts])
-    period = np.concatenate([rows.period.astype(np.int64) for rows, _ in parts])
-    segment = np.concatenate([rows.segment.astype(np.int64) for rows, _ in parts])
-    source = np.concatenate([rows.source.astype(np.int64) for rows, _ in parts])
-    eligible = np.concatenate([rows.eligible.astype(np.int64) for rows, _ in parts])
-    sign = np.concatenate([np.full(len(rows.region), s, dtype=np.int64) for rows, s in parts])
-    amounts = {"covered": sign * np.concatenate([rows.covered.astype(np.int64) for rows, _ in parts]),
-               "eligible": sign * np.maximum(eligible, 0), "rows": sign, "unknown": sign * (eligible < 0)}
-    chain_region, chain_row = [], []
-    current, rows_at = region, np.arange(len(region))
-    while current.size:
-        chain_region.append(current)
-        chain_row.append(rows_at)
-        up = tree.parent[current]
-        keep = up >= 0
-        current, rows_at = up[keep], rows_at[keep]
-    at = np.concatenate(chain_region) if chain_region else np.zeros(0, np.int64)
-    row = np.concatenate(chain_row) if chain_row else np.zeros(0, np.int64)
-    empty = np.zeros(0, np.int64)
-    deltas = {}
-    cell = (at * shape[1] + period[row]) * shape[2] + segment[row]
-    for n in cubestate.CELL_ARRAYS:
-        deltas[f"cell-{n}"] = cubestate.merge_patch(empty, empty, cell, amounts[n][row])
-    deltas["sources"] = cubestate.merge_patch(empty, empty, at * n_sources + source[row], sign[row])
-    group_of = np.array([groups.index(s.group) for s in segments], dtype=np.int64)
-    place = at * shape[1] + period[row]
-    for i in range(len(groups)):
-        inside = group_of[segment[row]] == i
-        for n in cubestate.GROUP_ARRAYS:
-            deltas[f"group-{i}-{n}"] = cubestate.merge_patch(empty, empty, place[inside], amounts[n][row][inside])
-    return deltas
 
 
 def roll_up(tree: Tree, *arrays: np.ndarray) -> None:

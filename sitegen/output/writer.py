@@ -18,7 +18,6 @@ import shutil
 from pathlib import Path
 
 from ..errors import OutputError
-from ..fast.snapshot import LinkedFile
 from ..system import Busy, exchange, hold_lock, remove_in_background, swap_in, write_new_file
 from ..pages.urls import check_site_relative
 
@@ -102,7 +101,7 @@ class SiteWriter:
         A large file (the 20 MB index.json) is written by a thread while the build goes on;
         `commit()` waits for it (and fails if it failed)."""
         self.claim([path])
-        if not isinstance(content, (str, LinkedFile)) and len(content) >= BACKGROUND_FROM:
+        if not isinstance(content, str) and not places_itself(content) and len(content) >= BACKGROUND_FROM:
             if self._background is None:
                 from concurrent.futures import ThreadPoolExecutor
 
@@ -248,11 +247,16 @@ def remove_empty_parents(root: Path, folder: Path) -> None:
         folder = folder.parent
 
 
+def places_itself(content) -> bool:
+    """Content that puts itself at a path (fast.snapshot.LinkedFile: a hard link to a private copy)."""
+    return hasattr(content, "place")
+
+
 def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str],
                compare_with: Path | None = None) -> bool:
     """Write one file under `root`; False (and nothing written) when `compare_with` already has these bytes."""
     relative = check_site_relative(path)
-    if isinstance(content, LinkedFile):
+    if places_itself(content):
         # A large file published as it is (see snapshot): placed by a link, not compared (reading
         # both copies would cost more than linking, and an unchanged copy is still the same bytes).
         folder = os.path.dirname(relative)

@@ -18,7 +18,6 @@ import numpy as np
 
 from ..model.cube import gap_to_target
 from .site import Site, figures_at, headline_figures
-from ..system import replace_atomically
 
 API = "api/v1/"
 DOWNLOADS = "unduh/"
@@ -132,130 +131,55 @@ def region_downloads(site: Site, r: int) -> tuple[bytes, bytes]:
 def index_json(site: Site) -> bytes:
     """Every region with its code, name, level, parent, page and latest figures.
 
-    A national index has 91,600 entries and is rewritten whenever any figure changes, so
-    its entries are joined as text (codes, levels and paths need no escaping; names go
-    through json's own string encoder) rather than built as 91,600 dicts. After an update of
-    the cube (cubestate), the last index is kept in the state folder with each entry's offset,
-    and only the entries of regions whose figures changed are made again."""
+    A national index has 91,600 entries, so its entries are joined as text (codes, levels and
+    paths need no escaping; names go through json's own string encoder) rather than built as
+    91,600 dicts."""
+    head = index_head(site)
+    return head.encode() + b",".join(entry.encode() for entry in index_entries(site, range(len(site.tree.regions)))) \
+        + b"]}\n"
+
+
+def index_head(site: Site) -> str:
+    """The index up to the "[" that opens its list of regions."""
+    p = len(site.cube.periods) - 1
+    head = to_json({
+        "api_version": VERSION,
+        "as_of": site.config.as_of.isoformat(),
+        "latest_period": site.cube.periods[p] if p >= 0 else None,
+        "target_pct": float(site.config.target.coverage_pct),
+        "segments": [{"id": s.id, "name": s.name.id, "name_en": s.name.en, "group": s.group}
+                     for s in site.cube.segments],
+        "regions": [],
+    }).decode().rstrip()
+    return head[:-len("[]}")] + "["
+
+
+def index_entries(site: Site, rows) -> list[str]:
+    """The index's entries of the regions `rows`, as JSON text."""
     tree = site.tree
     p = len(site.cube.periods) - 1
     totals, rates = site.headline, site.headline_rate[:, p]
     covered, eligible = totals.covered[:, p], totals.eligible[:, p]
     reported, unknown = totals.reported[:, p], totals.eligible_unknown[:, p]
     target = site.config.target.coverage_pct
-    codes = [region.code for region in tree.regions]
-    parents = tree.parent.tolist()
-
-    def entries(rows) -> list[str]:
-        made = []
-        for r, c, e, rep, unk, rate in zip(rows, covered[rows].tolist(), eligible[rows].tolist(),
-                                           reported[rows].tolist(), unknown[rows].tolist(), rates[rows].tolist()):
-            region, parent = tree.regions[r], parents[r]
-            if rep:
-                known = None if unk else e
-                gap = gap_to_target(c, known, target) if known else None
-                latest = (f'{{"covered":{c},"eligible":{json_number(known)},'
-                          f'"rate_pct":{json_number(rate, 2)},"gap_to_target":{json_number(gap)}}}')
-            else:
-                latest = "null"
-            made.append(f'{{"code":"{region.code}","name":{encode_basestring(region.name)},'
-                        f'"level":"{region.level}","parent_code":{json_number(codes[parent] if parent >= 0 else None)},'
-                        f'"url":"{site.paths[r]}","latest":{latest}}}'.replace("<", "\\u003c"))
-        return made
-
-    head = to_json({
-        "api_version": VERSION,
-        "as_of": site.config.as_of.isoformat(),
-        "latest_period": site.cube.periods[p] if p >= 0 else None,
-        "target_pct": float(target),
-        "segments": [{"id": s.id, "name": s.name.id, "name_en": s.name.en, "group": s.group}
-                     for s in site.cube.segments],
-        "regions": [],
-    }).decode().rstrip()
-    head = head[:-len("[]}")] + "["
-    history = getattr(site.cube, "history", None)
-    folder = history[3] if history else None
-    key = index_key(site, head) if folder is not None else ""
-    cached = read_index(folder, key) if folder is not None and history[1] else None
-    if cached is not None and cached[0] == history[1] and len(cached[2]) == len(tree.regions) + 1:
-        text, offsets = splice(cached[1], cached[2], history[2].tolist(), entries)
-    else:
-        made = [entry.encode() for entry in entries(list(range(len(tree.regions))))]
-        start = len(head.encode())
-        text = head.encode() + b",".join(made) + b"]}\n"
-        lengths = np.fromiter((len(m) for m in made), dtype=np.int64, count=len(made)) + 1  # with its comma
-        offsets = np.concatenate([[start], start + np.cumsum(lengths)])
-    if folder is not None:
-        from ..fast.cubestate import in_background
-
-        in_background(write_index, folder, key, history[0], text, offsets)
-    return text
-
-
-def splice(text: bytes, offsets: np.ndarray, changed: list[int], entries) -> tuple[bytes, np.ndarray]:
-    """The index with the entries of `changed` regions made again; `offsets[r]` is where entry r
-    starts, `offsets[-1]` one past the last entry's comma (or where "]}" starts)."""
-    parts, at, shift = [], int(offsets[0]), np.zeros(len(offsets), dtype=np.int64)
-    parts.append(text[:at])
-    made = entries(changed)
-    count = len(offsets) - 1
-    for r, entry in zip(changed, made):
-        start, end = int(offsets[r]), int(offsets[r + 1])
-        parts.append(text[at:start])
-        encoded = entry.encode() + (b"," if r < count - 1 else b"")
-        if r == count - 1:
-            end = end - 1  # the last entry has no comma: offsets[-1] counted one
-        parts.append(encoded)
-        shift[r + 1:] += len(encoded) - (end - start)
-        at = end
-    parts.append(text[at:])
-    return b"".join(parts), offsets + shift
-
-
-def index_key(site: Site, head: str) -> str:
-    import hashlib
-
-    from ..fast.cache import code_digest
-
-    regions = site.tree.regions
-    digest = hashlib.sha256(code_digest() + head.encode())
-    for column in ([r.code for r in regions], [r.name for r in regions], [r.level for r in regions], site.paths):
-        digest.update("\0".join(column).encode() + b"\1")
-    digest.update(site.tree.parent.tobytes())
-    return digest.hexdigest()[:24]
-
-
-def read_index(folder, key: str):
-    """(rows id, text, offsets) of the index kept in the state folder, if it was made with `key`."""
-    try:
-        with np.load(folder / "index-offsets.npz", allow_pickle=False) as stored:
-            meta = json.loads(bytes(stored["meta"]).decode())
-            offsets = stored["offsets"]
-        if meta.get("key") != key:
-            return None
-        text = (folder / f"index-{meta['name']}.json").read_bytes()
-        if len(text) != meta["size"]:
-            return None
-        return meta["rows"], text, offsets
-    except Exception:  # noqa: BLE001 - no index kept: made in full
-        return None
-
-
-def write_index(folder, key: str, rows: str, text: bytes, offsets: np.ndarray) -> None:
-    """The text under a name of its own, then the offsets naming it (each replaced atomically)."""
-    import hashlib
-
-    name = hashlib.sha256(text).hexdigest()[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"index-{name}.json"
-    if not target.exists():
-        replace_atomically(target, text)
-    meta = json.dumps({"key": key, "rows": rows, "name": name, "size": len(text)}).encode()
-    replace_atomically(folder / "index-offsets.npz",
-                       lambda file: np.savez(file, meta=np.frombuffer(meta, dtype=np.uint8), offsets=offsets))
-    for old in folder.glob("index-*.json"):
-        if old.name != target.name:
-            old.unlink(missing_ok=True)
+    parents = tree.parent
+    rows = list(rows)
+    made = []
+    for r, c, e, rep, unk, rate in zip(rows, covered[rows].tolist(), eligible[rows].tolist(),
+                                       reported[rows].tolist(), unknown[rows].tolist(), rates[rows].tolist()):
+        region, parent = tree.regions[r], int(parents[r])
+        if rep:
+            known = None if unk else e
+            gap = gap_to_target(c, known, target) if known else None
+            latest = (f'{{"covered":{c},"eligible":{json_number(known)},'
+                      f'"rate_pct":{json_number(rate, 2)},"gap_to_target":{json_number(gap)}}}')
+        else:
+            latest = "null"
+        parent_code = tree.regions[parent].code if parent >= 0 else None
+        made.append(f'{{"code":"{region.code}","name":{encode_basestring(region.name)},'
+                    f'"level":"{region.level}","parent_code":{json_number(parent_code)},'
+                    f'"url":"{site.paths[r]}","latest":{latest}}}'.replace("<", "\\u003c"))
+    return made
 
 
 def json_number(value, digits: int | None = None) -> str:

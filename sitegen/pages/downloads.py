@@ -12,23 +12,18 @@ one ordinary deflated member.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..inputs.config import Text
 from ..inputs.coverage import CoverageFile
 from ..inputs.data import Region, Segment, Source
 from .api import csv_bytes
-from ..fast.snapshot import LinkedFile
-from ..system import replace_atomically, zlib_crc32_combine
 
 LEVEL = 6
-PIECE_FORMAT = "p2"  # part of each cached piece's name: a new layout never reads an old file
 END_BLOCK = b"\x03\x00"  # an empty final deflate block: closes a stream of flushed pieces
-LINK_FROM = 1 << 20  # a zip larger than this is written by the background thread (see snapshot)
+LINK_FROM = 1 << 20  # a zip larger than this is kept in a file of its own by the fast path (fast.snapshot)
 ZIP_LIMIT = 0xFFFFFFFF  # above this, sizes need zip64: such members are written by zipfile instead
 
 
@@ -59,26 +54,24 @@ def rewritten_csv(data: bytes) -> bytes:
     return csv_bytes(rows[0] if rows else [], [[cell.strip() for cell in row] for row in rows[1:] if row])
 
 
-def coverage_member(name: str, file: CoverageFile, cache_dir: Path | None) -> tuple[bytes, Member]:
-    """The coverage rows to publish, and their zip member made from cached, deflated pieces (and
-    its CRC-32 from theirs, where zlib's crc32_combine can be reached)."""
-    data, folder = file.data, (cache_dir / "bulk" if cache_dir else None)
+def coverage_member(name: str, file: CoverageFile, cache=None) -> tuple[bytes, Member]:
+    """The coverage rows to publish, and their zip member: each piece of the file deflated on its own
+    (`cache`, a fast.downloads.DownloadCache, keeps deflated pieces by their content hash)."""
+    data = file.data
     head = data[:file.bounds[0][0]] if file.bounds else data
-    parts = [Piece(is_plain(head), zlib.crc32(head), deflate(head))] if is_plain(head) else []
-    for (start, end), digest in zip(file.bounds, file.digests):
+    parts = [make_piece(head)] if is_plain(head) else []
+    for i, (start, end) in enumerate(file.bounds):
         if not parts:
             break
-        parts.append(cached_piece(folder, piece_key(digest), data, start, end))
+        parts.append(cache.piece(file.digests[i], data, start, end) if cache and file.digests
+                     else make_piece(data[start:end]))
     if not parts or not all(part.plain for part in parts):
         published = rewritten_csv(data)
         return published, Member(name, len(published), zlib.crc32(published), (deflate(published), END_BLOCK))
-    if folder is not None and file.digests:
-        used = {piece_key(digest) for digest in file.digests}
-        for stored in folder.glob("*.deflate"):
-            if stored.stem not in used:
-                stored.unlink(missing_ok=True)
-    lengths = [len(head), *(end - start for start, end in file.bounds)]
-    crc = combined_crc32([part.crc for part in parts], lengths)
+    crc = None
+    if cache is not None:
+        cache.keep_pieces(file.digests)
+        crc = cache.combined_crc([part.crc for part in parts], [len(head), *(end - start for start, end in file.bounds)])
     return file.copy or data, Member(name, len(data), zlib.crc32(data) if crc is None else crc,
                                      (*(part.deflated for part in parts), END_BLOCK))
 
@@ -90,38 +83,8 @@ class Piece:
     deflated: bytes
 
 
-def piece_key(digest: str) -> str:
-    return f"{digest}-{LEVEL}{PIECE_FORMAT}"
-
-
-def cached_piece(folder: Path | None, key: str, data: bytes, start: int, end: int) -> Piece:
-    """The piece: whether it is plain, its CRC-32 and its deflated bytes, stored by its content hash."""
-    path = folder / f"{key}.deflate" if folder else None
-    if path is not None:
-        try:
-            stored = path.read_bytes()
-            if len(stored) >= 5:
-                return Piece(stored[:1] == b"P", int.from_bytes(stored[1:5], "little"), stored[5:])
-        except OSError:
-            pass
-    piece = data[start:end]
-    made = Piece(is_plain(piece), zlib.crc32(piece), deflate(piece))
-    if path is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        replace_atomically(path, (b"P" if made.plain else b"N") + made.crc.to_bytes(4, "little") + made.deflated)
-    return made
-
-
-def combined_crc32(crcs: list[int], lengths: list[int]) -> int | None:
-    """The CRC-32 of the pieces one after another, from theirs (zlib's crc32_combine: hashing the
-    290 MB again would take ~0.15 s of an update); None where zlib's library cannot be loaded."""
-    combine = zlib_crc32_combine()
-    if combine is None:
-        return None
-    crc = crcs[0]
-    for piece_crc, length in zip(crcs[1:], lengths[1:]):
-        crc = combine(crc, piece_crc, length)
-    return crc
+def make_piece(text: bytes) -> Piece:
+    return Piece(is_plain(text), zlib.crc32(text), deflate(text))
 
 
 def deflate(data) -> bytes:
@@ -130,44 +93,16 @@ def deflate(data) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
-def small_member(name: str, data: bytes, cache_dir: Path | None = None) -> Member:
-    """A member deflated in one go; one of a megabyte or more (wilayah.csv) is kept in the cache."""
-    if cache_dir is None or len(data) < 1 << 20:
+def small_member(name: str, data: bytes, cache=None) -> Member:
+    """A member deflated in one go (`cache` keeps one of a megabyte or more: wilayah.csv nationally)."""
+    piece = cache.member_piece(data) if cache is not None else None
+    if piece is None:
         return Member(name, len(data), zlib.crc32(data), (deflate(data), END_BLOCK))
-    piece = cached_piece(cache_dir / "bulk" / "members", piece_key(hashlib.sha256(data).hexdigest()[:32]),
-                         data, 0, len(data))
     return Member(name, len(data), piece.crc, (piece.deflated, END_BLOCK))
 
 
 def regions_csv(regions: list[Region]) -> bytes:
     return csv_bytes(("code", "name", "level", "parent_code", "kind"), regions)
-
-
-def cached_regions_csv(regions: list[Region], cache_dir: Path | None) -> bytes:
-    """wilayah.csv (91,600 rows through the csv module: ~0.2 s), kept by the regions' content."""
-    if cache_dir is None:
-        return regions_csv(regions)
-    import hashlib
-
-    from ..fast.cache import code_digest
-
-    digest = hashlib.sha256(code_digest())
-    for column in zip(*regions) if regions else ():
-        digest.update("\0".join(column).encode() + b"\1")
-    path = cache_dir / "bulk" / f"wilayah-{digest.hexdigest()[:32]}.csv"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    data = regions_csv(regions)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("wilayah-*.csv"):
-            old.unlink(missing_ok=True)
-        replace_atomically(path, data)
-    except OSError:
-        pass
-    return data
 
 
 def segments_csv(segments: list[Segment]) -> bytes:
@@ -247,33 +182,28 @@ DICTIONARY = (
 )
 
 
-def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, config,
-                       cache_dir: Path | None) -> dict[str, bytes]:
-    """Every file of the download folder, by name (run in a background thread: zlib lets go of the GIL)."""
-    published, coverage_zipped = coverage_member("cakupan.csv", coverage, cache_dir)
+def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, config, cache=None) -> dict[str, bytes]:
+    """Every file of the download folder, by name (run in a background thread: zlib lets go of the GIL).
+    `cache`: a fast.downloads.DownloadCache, which keeps what is slow to make at national scale."""
+    published, coverage_zipped = coverage_member("cakupan.csv", coverage, cache)
     files = {
         "cakupan.csv": published,
-        "wilayah.csv": cached_regions_csv(regions, cache_dir),
+        "wilayah.csv": cache.regions_csv(regions) if cache is not None else regions_csv(regions),
         "segmen.csv": segments_csv(segments),
         "sumber.csv": sources_csv(sources),
         DICTIONARY_NAME: dictionary_text(config).encode("utf-8"),
     }
-    members = [coverage_zipped, *(small_member(name, data, cache_dir) for name, data in files.items()
+    members = [coverage_zipped, *(small_member(name, data, cache) for name, data in files.items()
                                   if name != "cakupan.csv")]
-    if cache_dir is not None:
-        used = {f"{piece_key(hashlib.sha256(data).hexdigest()[:32])}.deflate" for data in files.values()
-                if not isinstance(data, LinkedFile) and len(data) >= 1 << 20}
-        for stored in (cache_dir / "bulk" / "members").glob("*.deflate"):
-            if stored.name not in used:
-                stored.unlink(missing_ok=True)
+    if cache is not None:
+        cache.keep_members(files)
     try:
         archive = zip_bytes(members, config.as_of)
     except ValueError:  # over 4 GB: let zipfile write zip64
         archive = (zip64_bytes(files, config.as_of),)
-    # Written here, in the background thread, into a file the staging folder links to (in pieces:
-    # 28 MB are never joined in memory).
     size = sum(len(part) for part in archive)
-    files[ZIP_NAME] = LinkedFile.of_chunks(archive, cache_dir) if size > LINK_FROM else b"".join(archive)
+    files[ZIP_NAME] = (cache.large_file(archive) if cache is not None and size > LINK_FROM
+                       else b"".join(archive))
     return files
 
 
