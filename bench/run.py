@@ -295,7 +295,7 @@ NOTES = """
   that JSON text, and each page fills in its rows as JSON (the trend rows are written as text once
   per region for both languages). The Vega bundle is vl-convert's: the one for the tested
   vl-convert version ships in `sitegen/theme/vendor/`, any other version's is made once and cached.
-- **Templates** compile to quicker code (sitegen.render.environment's code generator): `{{ value }}` is escaped
+- **Templates** compile to quicker code (sitegen.render.compiled's code generator): `{{ value }}` is escaped
   to a plain str (markupsafe's escaping, without the Markup object each output made and threw
   away), `obj.name` on a dict is read inline as a key, `_()`/`ngettext()` call the catalogue
   directly and escape their values without Markup's per-value wrappers, globals are one dict (not a

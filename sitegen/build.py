@@ -29,7 +29,7 @@ from .errors import Problems
 from .render.formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model.cube import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages.downloads import prepare_bulk_files
-from .pages.api import API, CHANGES, DOWNLOADS, REGION_FILES, index_json
+from .pages.api import index_json
 from .schema import Lookups
 from . import fast
 from .fast import coverage as fast_coverage, cube as fast_cube, index as fast_index, regions as fast_regions
@@ -37,18 +37,21 @@ from .fast.cache import Cache
 from .fast.downloads import DownloadCache
 from .fast.markdown import StoredMarkdown
 from .model.changelog import compare, load_previous
-from .model.news import News, check_links, check_published_links, select_news
+from .model.news import News, select_news
+from .pages.news import check_links, check_published_links
 from .render.i18n import LANGUAGES, catalog_digest, missing_translations, translations
 from .pages.site import Site, Texts
-from .pages.other import write_changes_page, write_download_page, write_language_pages, write_site_files
+from .pages.families import (CHANGES_SINCE, DOWNLOAD_FILES, FAMILIES, FIGURES, REGION_PAGE_SHOWS, BuildState, Languages,
+                             families_to_make)
 from .pages.urls import region_path
 from .output.pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
 from .render.environment import Renderer, make_environment
-from .inputs.targets import Rates, load_budgets, load_rates
+from .inputs.targets import Rates, load_rates
+from .model.budgets import load_budgets
 from .inputs.boundaries import load_boundaries
-from .fast.incremental import (BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
+from .fast.incremental import (DIGESTED, BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
-from .output.writer import LanguageWriter, SiteWriter, marker_build_id
+from .output.writer import SiteWriter, marker_build_id
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
 FINGERPRINTED = {"style.css": "css", "charts.js": "charts", "search.js": "search"}
@@ -202,7 +205,9 @@ class BuildPlan:
 
 def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
                previous: BuildRecord | None, change_keys: np.ndarray | None = None) -> BuildPlan:
-    if fast_cache(options) is None:  # no record to compare with or to keep: render everything
+    if fast_cache(options) is None or not REGION_PAGE_SHOWS <= DIGESTED:
+        # No record to compare with or to keep, or a region page shows what no digest covers: render
+        # every page (and keep no record, so the next build renders every page too).
         return BuildPlan("", None, list(range(len(site.paths))), None)
     settings = {"base_url": inputs.config.base_url, "languages": [l.code for l in LANGUAGES], "strict": options.strict,
                 "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
@@ -248,6 +253,10 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     bulk = (None if previous and previous.downloads == downloads_key else
             background.submit(prepare_bulk_files, inputs.facts.file, inputs.regions, inputs.segments,
                               inputs.sources, inputs.config, download_cache))
+
+    def download_files() -> dict:
+        return bulk.result() if bulk else prepare_bulk_files(
+            inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, download_cache)
     languages = prepare_languages(options, inputs.config, specs.result())
     report_missing_translations(options.templates, problems)
     site = build_model(inputs, options)
@@ -268,36 +277,21 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
                       writer.staging, writer.compare_with)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         writer.write(assets["vega"], bundle.result().encode("utf-8"))  # ready by now, even on a cold cache
-        download_folders = tuple(prefix + DOWNLOADS for prefix in site.prefixes)  # '' first: the shared files
-        keep_downloads = writer.update and previous.downloads == downloads_key
+        state = BuildState(site, Languages(tuple(renderers), tuple(language.texts for language in languages)),
+                           changelog, download_files, fast_index.index_json if cache_dir else index_json)
+        families = FAMILIES
         if writer.update:
-            # Same global digest (code, templates, news, regions, settings): the regions' pages and
-            # files not rendered again, news pages, the sitemap and the other site files are what the
-            # previous build wrote; the API index, the changes pages and (unless their inputs are
-            # the same) the downloads are made anew.
-            writer.keep_previous(drop=(API, *(prefix + CHANGES for prefix in site.prefixes),
-                                       *(() if keep_downloads else download_folders)),
-                                 unless=(REGION_FILES,))
-        else:
-            folders = [write_language_pages(site, renderer, LanguageWriter(writer, language.texts.prefix),
-                                            language.texts)
-                       for renderer, language in zip(renderers, languages)]
-            write_site_files(site, renderers[0], writer, folders)
-        writer.write(API + "index.json", (fast_index.index_json if cache_dir else index_json)(site))
-        for renderer, language in zip(renderers, languages):
-            write_changes_page(site, changelog, renderer, LanguageWriter(writer, language.texts.prefix),
-                               language.texts)
-        if not keep_downloads:
-            files = bulk.result() if bulk else prepare_bulk_files(
-                inputs.facts.file, inputs.regions, inputs.segments, inputs.sources, inputs.config, download_cache)
-            for name, data in files.items():
-                writer.write(DOWNLOADS + name, data)
-            for renderer, language in zip(renderers, languages):
-                write_download_page(site, renderer, LanguageWriter(writer, language.texts.prefix), files,
-                                    language.texts)
+            # Same global digest (code, templates, news, regions, settings): families that show only
+            # those keep the previous build's files; the others are made anew (pages.families).
+            changed = {FIGURES, CHANGES_SINCE} | (set() if previous.downloads == downloads_key else {DOWNLOAD_FILES})
+            families = families_to_make(frozenset(changed))
+            writer.keep_previous(drop=tuple(folder for family in families for folder in family.folders(site)),
+                                 unless=tuple(inner for family in families for inner in family.keep_folders))
+        for family in families:
+            family.write(state, writer)
         build_id = (write_record(cache_dir, options.out, plan.global_digest, plan.pages, writer.files(),
                                  downloads_key)
-                    if cache_dir else None)
+                    if cache_dir and plan.pages is not None else None)
         writer.commit(build_id)
     except TemplateProblem as exc:
         writer.abort()
@@ -354,14 +348,16 @@ def prepare_languages(options: BuildOptions, config: SiteConfig, specs_json: str
 
 
 def bytecode_folder(cache_dir: Path | None, code: str) -> Path | None:
-    """Compiled templates of one language, by the catalog and the template compiler (render.py
-    resolves translations at compile time); Jinja itself checks each template's source."""
+    """Compiled templates of one language, by the catalog and the template compiler (render/environment.py
+    and render/compiled.py, which resolves translations at compile time); Jinja itself checks each
+    template's source."""
     if cache_dir is None:
         return None
     from importlib.metadata import version
 
     key = hashlib.sha256((catalog_digest() + version("jinja2")).encode())
-    key.update((Path(__file__).parent / "render" / "environment.py").read_bytes())
+    for module in ("environment.py", "compiled.py"):
+        key.update((Path(__file__).parent / "render" / module).read_bytes())
     folder = cache_dir / f"jinja-{code}-{key.hexdigest()[:16]}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

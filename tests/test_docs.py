@@ -7,7 +7,8 @@ from sitegen.inputs.config import SITE_KEYS
 from sitegen.inputs.coverage import COLUMNS
 from sitegen.inputs.data import REGION_COLUMNS, SEGMENT_KEYS, SOURCE_KEYS
 from sitegen.pages.api import CSV_COLUMNS
-from sitegen.inputs.targets import BUDGET_COLUMNS, RATES_KEYS
+from sitegen.inputs.targets import RATES_KEYS
+from sitegen.model.budgets import BUDGET_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -83,10 +83,9 @@ def cell_deltas(tree: Tree, change, shape, segments, groups, n_sources) -> dict:
     period = np.concatenate([rows.period.astype(np.int64) for rows, _ in parts])
     segment = np.concatenate([rows.segment.astype(np.int64) for rows, _ in parts])
     source = np.concatenate([rows.source.astype(np.int64) for rows, _ in parts])
-    eligible = np.concatenate([rows.eligible.astype(np.int64) for rows, _ in parts])
     sign = np.concatenate([np.full(len(rows.region), s, dtype=np.int64) for rows, s in parts])
-    amounts = {"covered": sign * np.concatenate([rows.covered.astype(np.int64) for rows, _ in parts]),
-               "eligible": sign * np.maximum(eligible, 0), "rows": sign, "unknown": sign * (eligible < 0)}
+    amounts = {name: sign * np.concatenate([plain.cell_amounts(rows)[name].astype(np.int64) for rows, _ in parts])
+               for name in CELL_ARRAYS}
     chain_region, chain_row = [], []
     current, rows_at = region, np.arange(len(region))
     while current.size:

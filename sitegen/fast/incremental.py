@@ -21,12 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ..pages.families import CHILDREN_LATEST, OWN_CHANGES, OWN_FIGURES, PARENT_RATE, ROOT_RATE, SITE
 from ..pages.site import Site
 from ..system import replace_atomically
 
 PACKAGE = Path(__file__).parent.parent
 LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars")
 FORMAT = 5
+
+
+# What page_inputs folds into a region page's digest (see pages.families.REGION_PAGE_SHOWS): SITE
+# through the global digest, the rest region by region.
+DIGESTED = frozenset({SITE, OWN_FIGURES, CHILDREN_LATEST, PARENT_RATE, ROOT_RATE, OWN_CHANGES})
 
 
 @dataclass(frozen=True)

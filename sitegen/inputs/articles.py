@@ -320,7 +320,7 @@ def line_in(body: str, href: str) -> int:
 
 
 def slug_from_title(title: str) -> str:
-    from ..pages.urls import slugify
+    from .files import slugify
     if not re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKD", title)):
         return "berita"
     return slugify(title)[:60].strip("-") or "berita"

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MAX_REPORTED_PER_RULE, Problems
-from ..schema import COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
+from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from .files import check_header, read_bytes
 
 PIECE_BYTES = 256 << 10  # the download zip deflates the file in pieces of whole lines this long
@@ -45,12 +45,11 @@ class CoverageFacts:
             self._rows = self._load()
         return self._rows
 
-    region = property(lambda self: self.rows.region)
-    period = property(lambda self: self.rows.period)
-    segment = property(lambda self: self.rows.segment)
-    covered = property(lambda self: self.rows.covered)
-    eligible = property(lambda self: self.rows.eligible)
-    source = property(lambda self: self.rows.source)
+    def __getattr__(self, name: str):
+        """facts.covered and the like: a column of the rows (schema.ARRAYS)."""
+        if name in ARRAYS:
+            return getattr(self.rows, name)
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ build reports all that is wrong with its input at once.
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 import io
 from pathlib import Path
 
@@ -169,3 +171,9 @@ def csv_records(path: Path, text: str, required: tuple[str, ...], problems: Prob
             yield line, dict(zip(columns, row))
     except csv.Error as exc:
         problems.error(path, reader.line_num, f"unreadable CSV: {exc}")
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by "-" (for page folders and article file names)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "wilayah"

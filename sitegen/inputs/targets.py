@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 
 from .config import URL_RE, warn_unknown_keys
 from ..errors import Problems
@@ -113,68 +112,3 @@ def projected_period(rate_now: float | None, rate_year_ago: float | None, target
     if total // 12 >= LAST_YEAR:
         return "not_at_pace", None
     return "projected", f"{total // 12:04d}-{total % 12 + 1:02d}"
-
-
-# --- the village fund (Alokasi Dana Desa), optional ------------------------------------
-
-BUDGET_COLUMNS = ("year", "region_code", "add_amount")
-
-
-@dataclass(frozen=True)
-class Budgets:
-    """Each village's ADD for one year (the latest in budgets.csv), rolled up: a parent's amount
-    is the sum over its villages, and `complete` says whether every village below has one."""
-
-    year: int
-    amount: np.ndarray         # [region] Rp
-    complete: np.ndarray       # [region] bool
-
-    def share_pct(self, r: int, cost: int | None) -> float | None:
-        if cost is None or not self.complete[r] or self.amount[r] <= 0:
-            return None
-        return cost * 100.0 / int(self.amount[r])
-
-
-def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
-    """`budgets.csv` (year, region_code, add_amount), when the site has one."""
-    from .data import LEVELS
-    from ..model.cube import roll_up
-    from .files import csv_records, decode_utf8, read_bytes
-
-    path = data_dir / "budgets.csv"
-    if not path.exists():
-        return None
-    data = read_bytes(path, problems)
-    text = decode_utf8(path, data, problems) if data is not None else None
-    if text is None:
-        return None
-    rows, seen = [], {}
-    for line, row in csv_records(path, text, BUDGET_COLUMNS, problems):
-        year, code, amount = (row[c].strip() for c in BUDGET_COLUMNS)
-        r = tree.index.get(code)
-        if not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 2099):
-            problems.error(path, line, f'year "{year}" is not a year such as 2025', rule="bad year")
-        elif r is None:
-            problems.error(path, line, f'region_code "{code}" is not in regions.csv', rule="unknown region_code")
-        elif tree.regions[r].level != "desa":
-            problems.error(path, line, f"region_code {code} is a {tree.regions[r].level}; Alokasi Dana Desa is "
-                                       f"given per desa/kelurahan", rule="not a desa")
-        elif not (amount.isascii() and amount.isdigit()):
-            problems.error(path, line, f'add_amount "{amount}" is not a whole number of rupiah', rule="bad amount")
-        elif (year, code) in seen:
-            problems.error(path, line, f"year {year} of {code} is given twice (first on line {seen[(year, code)]})",
-                           rule="duplicate row")
-        else:
-            seen[(year, code)] = line
-            rows.append((int(year), r, int(amount)))
-    if not rows:
-        return None
-    year = max(y for y, _, _ in rows)
-    amount = np.zeros(len(tree.regions), dtype=np.int64)
-    with_budget = np.zeros(len(tree.regions), dtype=np.int64)
-    villages = (tree.depth == LEVELS.index("desa")).astype(np.int64)
-    for y, r, value in rows:
-        if y == year:
-            amount[r], with_budget[r] = value, 1
-    roll_up(tree, amount, with_budget, villages)
-    return Budgets(year, amount, with_budget == villages)

@@ -91,6 +91,12 @@ CELL_ARRAYS = ("covered", "eligible", "rows", "unknown")      # [region, period,
 GROUP_ARRAYS = ("covered", "eligible", "rows", "unknown")     # per segment group: [region, period]
 
 
+def cell_amounts(rows) -> dict[str, np.ndarray]:
+    """What each row adds to its cell in each of the CELL_ARRAYS; every other cube figure is a sum of these."""
+    return {"covered": rows.covered, "eligible": np.maximum(rows.eligible, 0),
+            "rows": np.ones(len(rows.region), dtype=np.int32), "unknown": rows.eligible < 0}
+
+
 def build_cube(tree: Tree, facts: CoverageFacts, segments, sources) -> Cube:
     """The cube: each row's counts put in its cell, then rolled up the tree."""
     total = int(facts.eligible.sum(dtype=np.int64)) + int(facts.covered.sum(dtype=np.int64)) + len(facts.region)
@@ -140,10 +146,8 @@ def counted_arrays(tree: Tree, facts: CoverageFacts, shapes: dict, segments, gro
     # One flat index per row, computed once, instead of a three-way fancy index per array.
     region = facts.region.astype(np.int64)
     cell = cell_key(region, facts.period, facts.segment, shape[1], shape[2])
-    arrays["cell-covered"].reshape(-1)[cell] = facts.covered
-    arrays["cell-eligible"].reshape(-1)[cell] = np.maximum(facts.eligible, 0)
-    arrays["cell-rows"].reshape(-1)[cell] = 1
-    arrays["cell-unknown"].reshape(-1)[cell] = facts.eligible < 0
+    for name, amount in cell_amounts(facts).items():
+        arrays[f"cell-{name}"].reshape(-1)[cell] = amount  # one row per cell: set, not added
     arrays["sources"][:] = np.bincount(region * n_sources + facts.source,
                                        minlength=shape[0] * n_sources).reshape(shape[0], n_sources)
     roll_up(tree, *arrays.values())

@@ -303,14 +303,3 @@ def remove_leftovers(out: Path) -> None:
         for folder in out.parent.glob(pattern):
             if (folder / MARKER).is_file():
                 shutil.rmtree(folder, ignore_errors=True)
-
-
-class LanguageWriter:
-    """Writes one language's pages into its folder of the site ('' or 'en/')."""
-
-    def __init__(self, writer: SiteWriter, prefix: str):
-        self.writer = writer
-        self.prefix = prefix
-
-    def write(self, path: str, content: str | bytes) -> None:
-        self.writer.write(self.prefix + path, content)

@@ -13,14 +13,13 @@ from html import unescape
 from .downloads import download_page_context
 from ..model.changelog import SHOWN, Changelog
 from ..render.i18n import LANGUAGES, translations
-from ..model.news import write_news_pages
+from .news import write_news_pages
 from .api import CHANGES, DOWNLOADS, METHODOLOGY
-from .site import Site, Texts, change_row, display_name
+from .site import LanguageWriter, Site, Texts, Writer, change_row, display_name
 from .region import group_names
 from ..render.environment import Renderer
 from .search import SearchEntry, search_index_files
 from .urls import relative_url
-from ..output.writer import LanguageWriter, SiteWriter
 
 SEARCH = "cari/"
 TAG = re.compile(r"<[^>]*>")
@@ -78,7 +77,7 @@ def search_entries(site: Site, texts: Texts) -> list[SearchEntry]:
         entries.append(SearchEntry(title=names[r], kind=kinds[region.level], path=site.paths[r],
                                    context=", ".join(names[a] for a in ancestors)))
     if site.news:
-        from ..model.news import article_path
+        from .news import article_path
 
         entries += [SearchEntry(title=a.title, kind=_("Berita"), path=article_path(a),
                                 context=a.date.strftime("%Y-%m-%d"), text=f"{a.summary or ''} {plain_text(a.body_html)}")
@@ -98,7 +97,7 @@ def write_search(site: Site, renderer: Renderer, writer: LanguageWriter, texts: 
         "title": texts._("Cari"), "base": relative_url(SEARCH, ""), "page_path": SEARCH}))
 
 
-def write_site_files(site: Site, renderer: Renderer, writer: SiteWriter, folders: list[list[str]]) -> None:
+def write_site_files(site: Site, renderer: Renderer, writer: Writer, folders: list[list[str]]) -> None:
     """404.html, the sitemaps (every page in every language, with its alternates) and robots.txt.
 
     `folders` holds, per language, the folders of the pages that are not a region's."""
@@ -120,7 +119,7 @@ def not_found_texts() -> list[dict]:
     return texts
 
 
-def write_sitemaps(site: Site, writer: SiteWriter, folders: list[list[str]]) -> None:
+def write_sitemaps(site: Site, writer: Writer, folders: list[list[str]]) -> None:
     """`sitemap.xml` is an index of sitemaps of at most SITEMAP_URLS pages each (a national site has
     over 180,000 pages); each page lists its versions in every language (hreflang alternates)."""
     base = escape_xml(site.config.base_url)

@@ -13,7 +13,7 @@ from ..render.formatting import month_label
 from .site import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, change_row, child_rows, comparison_rows,
                     display_name, group_changes, headline_figures, level_name, parent_comparison, segment_rows,
                     sibling_links)
-from ..model.news import ON_REGION_PAGE, news_item
+from .news import ON_REGION_PAGE, news_item
 from .api import DOWNLOADS, region_csv_path, region_json_path
 from ..inputs.boundaries import map_features
 from .urls import relative_url

@@ -7,6 +7,7 @@ values. It runs once per page, so it indexes arrays and never scans them.
 from __future__ import annotations
 
 import math
+from typing import Protocol
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,7 +18,8 @@ from ..inputs.config import SiteConfig
 from ..inputs.data import Region
 from ..render.formatting import NumberFormat
 from ..model.cube import Cube, Totals, Tree, change_pct, gap_to_target, period_a_year_before
-from ..inputs.targets import Budgets, Rates, projected_period
+from ..inputs.targets import Rates, projected_period
+from ..model.budgets import Budgets
 from .urls import relative_url
 
 CHILD_LEVEL = {"nasional": "provinsi", "provinsi": "kabupaten", "kabupaten": "kecamatan", "kecamatan": "desa"}
@@ -253,3 +255,20 @@ def change_row(site: Site, change, from_dir: str) -> dict:
     return {"name": display_name(region), "code": region.code,
             "url": relative_url(from_dir, site.paths[change.region]),
             "segment": segment, "period": change.period, "before": change.before, "after": change.after}
+
+
+class Writer(Protocol):
+    """Where pages go (output.writer.SiteWriter): site-relative paths, text or bytes."""
+
+    def write(self, path: str, content: str | bytes) -> None: ...
+
+
+class LanguageWriter:
+    """Writes one language's pages into its folder of the site ('' or 'en/')."""
+
+    def __init__(self, writer: Writer, prefix: str):
+        self.writer = writer
+        self.prefix = prefix
+
+    def write(self, path: str, content: str | bytes) -> None:
+        self.writer.write(self.prefix + path, content)

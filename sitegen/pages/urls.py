@@ -12,15 +12,9 @@ unchanged from `/`, from `/jamsostek/` or from a folder on disk.
 from __future__ import annotations
 
 import posixpath
-import re
-import unicodedata
 
 from ..inputs.data import Region
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "wilayah"
+from ..inputs.files import slugify
 
 
 def region_path(region: Region, is_root: bool) -> str:
