@@ -14,6 +14,7 @@ import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 
@@ -342,8 +343,10 @@ def prepare_languages(options: BuildOptions, config: SiteConfig, specs_json: str
         charts = chart_templates(labels, float(config.target.coverage_pct), specs_json)
         texts = Texts(_, number_format(language.babel_locale), language.babel_locale, language.code,
                       language.prefix, charts)
-        setups.append(LanguageSetup(make_environment(options.templates, language.babel_locale, catalog,
-                                                     bytecode_folder(fast_cache(options), language.code)), texts))
+        # Jinja's speed-ups (render/compiled.py) are a fast path too: SITEGEN_FASTPATH=0 renders with stock Jinja.
+        environment = make_environment(options.templates, language.babel_locale, catalog,
+                                       bytecode_folder(fast_cache(options), language.code), compiled=fast.enabled())
+        setups.append(LanguageSetup(environment, texts))
     return setups
 
 
@@ -353,7 +356,6 @@ def bytecode_folder(cache_dir: Path | None, code: str) -> Path | None:
     template's source."""
     if cache_dir is None:
         return None
-    from importlib.metadata import version
 
     key = hashlib.sha256((catalog_digest() + version("jinja2")).encode())
     for module in ("environment.py", "compiled.py"):
@@ -401,7 +403,7 @@ def write_assets(writer: SiteWriter, site_assets: Path) -> dict:
     """Copy the theme's assets (the site's own `assets/` overriding them by name); fingerprint CSS and JS."""
     files = {p.name: p for p in sorted(PACKAGE_ASSETS.iterdir()) if p.is_file()}
     if site_assets and site_assets.is_dir():
-        files.update({str(p.relative_to(site_assets)): p for p in sorted(site_assets.rglob("*"))
+        files.update({p.relative_to(site_assets).as_posix(): p for p in sorted(site_assets.rglob("*"))
                       if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site_assets).parts)})
     names = {"icon": "assets/icon.svg"}
     for name, path in sorted(files.items()):
@@ -420,7 +422,6 @@ def write_assets(writer: SiteWriter, site_assets: Path) -> dict:
 def vega_bundle_path() -> str:
     """The bundle's address, fingerprinted by the vl-convert version that makes it (one version,
     one bundle), so it is known before the bundle itself is ready."""
-    from importlib.metadata import version
 
     return f"assets/vega.{fingerprint(version('vl-convert-python').encode())}.js"
 

@@ -7,16 +7,19 @@ replace), 2 usage error.
 from __future__ import annotations
 
 import datetime
+import atexit
 import functools
+import gc
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .fast.early import start_coverage_read
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, Problems
 
 # numpy's OpenBLAS would start a thread per core that spins after each call; sitegen does no
 # linear algebra worth sharing out, and those threads take CPU from the build's own.
@@ -83,7 +86,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     Exit codes: 0 success, 1 invalid input or unusable --out, 2 usage error.
     """
     start_coverage_read(data, cache_dir)
-    from .build import BuildOptions, build
+    from .build import BuildOptions, build  # lazy: the pipeline is imported after start_coverage_read has begun (fast/early.py)
 
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
@@ -106,7 +109,7 @@ def check_command(data, content, templates, assets, base_url, strict, cache_dir)
     Exit codes: 0 valid, 1 invalid input, 2 usage error.
     """
     start_coverage_read(data, cache_dir)
-    from .build import BuildOptions, check
+    from .build import BuildOptions, check  # lazy: the pipeline is imported after start_coverage_read has begun (fast/early.py)
 
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets,
                            base_url=base_url, strict=strict, cache_dir=cache_dir)
@@ -129,8 +132,8 @@ def serve_command(data, content, templates, assets, base_url, strict, cache_dir,
 
     Exit codes: 0 stopped (Ctrl+C), 1 unusable --out, 2 usage error.
     """
-    from .build import BuildOptions
-    from .serve import serve
+    from .build import BuildOptions  # lazy: the pipeline only for the commands that need it
+    from .serve import serve  # lazy: watchfiles and the server only for `sitegen serve`
 
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
                            base_url=base_url, strict=strict, cache_dir=cache_dir, drafts=drafts, future=future)
@@ -148,11 +151,10 @@ def check_links_command(site, base_path, data):
 
     Exit codes: 0 all links work, 1 broken links (each listed), 2 usage error.
     """
-    from .output.linkcheck import broken_links
+    from .output.linkcheck import broken_links  # lazy: only for `sitegen linkcheck`
 
     if base_path is None and data is not None:
-        from .inputs.config import load_site_config
-        from .errors import Problems
+        from .inputs.config import load_site_config  # lazy: yaml only for the commands that need it
         config = load_site_config(data, Problems())
         base_path = config.base_path if config else "/"
     problems = broken_links(site, base_path or "/")
@@ -174,7 +176,7 @@ def new_news_command(title, content):
 
     Exit codes: 0 created, 1 a file of that name exists, 2 usage error.
     """
-    from .inputs.articles import scaffold_article
+    from .inputs.articles import scaffold_article  # lazy: markdown and nh3 only for `sitegen new`
 
     try:
         path = scaffold_article(content, title, datetime.date.today())
@@ -190,7 +192,6 @@ GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def run(stage, options):
-    import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
     try:
@@ -223,7 +224,6 @@ def run_cli() -> None:
     (~0.3 s of a 2 s update). Here the interpreter's own first shutdown steps run as usual (waiting
     for threads, e.g. cache writers, then the atexit handlers) and the process then ends at once.
     """
-    import threading
 
     try:
         main()
@@ -237,7 +237,6 @@ def run_cli() -> None:
     if shutdown is None:
         sys.exit(code)
     shutdown()
-    import atexit
 
     atexit._run_exitfuncs()
     sys.stdout.flush()

@@ -96,6 +96,9 @@ def number_periods(months: np.ndarray) -> tuple[list[str], np.ndarray]:
     return labels, index
 
 
+CELL_KEY_COLUMNS = ("region", "period", "segment")  # one row per cell: what names a row
+
+
 def cell_key(region, period, segment, n_periods: int, n_segments: int):
     """The flat index of a [region, period, segment] cell of the cube (numbers or int64 arrays)."""
     if isinstance(region, np.ndarray):

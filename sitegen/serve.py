@@ -70,6 +70,7 @@ class LiveState:
         self.problems: list[str] = []
         self.changed_at: float | None = None
         self.condition = threading.Condition()
+        self.building = threading.Lock()  # the first build and the watcher's take turns
 
     def publish(self, problems: list[str]) -> None:
         with self.condition:
@@ -142,7 +143,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def rebuild(options: BuildOptions, state: LiveState) -> None:
-    started = time.perf_counter()
+    with state.building:
+        started = time.perf_counter()
+        build_and_report(options, state, started)
+
+
+def build_and_report(options: BuildOptions, state: LiveState, started: float) -> None:
     try:
         result = build(options)
     except InputError as exc:
@@ -162,11 +168,17 @@ def rebuild(options: BuildOptions, state: LiveState) -> None:
     state.publish([])
 
 
-def watch_and_rebuild(options: BuildOptions, state: LiveState, stop: threading.Event) -> None:
-    import watchfiles
+def watch_and_rebuild(options: BuildOptions, state: LiveState, stop: threading.Event,
+                      watching: threading.Event) -> None:
+    import watchfiles  # lazy: only `sitegen serve` needs it
 
     folders = [str(p) for p in (options.data, options.content, options.templates, options.assets) if p.is_dir()]
-    for _changes in watchfiles.watch(*folders, stop_event=stop, debounce=50, step=20):
+    # Every half second without a change yields an empty set: the first one says the watch is on.
+    for changes in watchfiles.watch(*folders, stop_event=stop, debounce=50, step=20, rust_timeout=500,
+                                    yield_on_timeout=True):
+        watching.set()
+        if not changes:
+            continue
         state.changed_at = time.perf_counter()
         try:
             rebuild(options, state)
@@ -178,6 +190,11 @@ def watch_and_rebuild(options: BuildOptions, state: LiveState, stop: threading.E
 def serve(options: BuildOptions, port: int) -> None:
     options = dataclasses.replace(options, progress=None)
     state = LiveState()
+    stop, watching = threading.Event(), threading.Event()
+    # The watch starts before the first build, so that no edit made from then on goes unseen.
+    watcher = threading.Thread(target=watch_and_rebuild, args=(options, state, stop, watching), daemon=True)
+    watcher.start()
+    watching.wait(timeout=30)
     try:
         rebuild(options, state)
     except OutputError as exc:
@@ -187,9 +204,6 @@ def serve(options: BuildOptions, port: int) -> None:
     handler = functools.partial(type("LiveHandler", (Handler,), {"state": state}), directory=str(options.out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch_and_rebuild, args=(options, state, stop), daemon=True)
-    watcher.start()
     click.echo(f"sitegen: serving {options.out} at http://127.0.0.1:{server.server_address[1]}/ "
                f"(Ctrl+C to stop)")
     try:

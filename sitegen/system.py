@@ -232,6 +232,8 @@ def copy_open_file(source: int, target: Path, size: int) -> None:
 
 def map_read_only(fd: int, size: int):
     """The open file's bytes, mapped read-only (and read ahead where the system can)."""
+    if not hasattr(mmap, "MAP_SHARED"):  # Windows: flags and prot do not exist there
+        return mmap.mmap(fd, size, access=mmap.ACCESS_READ)
     return mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
 
 

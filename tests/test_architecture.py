@@ -95,3 +95,28 @@ def test_every_module_is_in_the_architecture_document():
                if p.name != "__init__.py" and f"`{p.name}`" not in text and f"{p.name}:" not in text
                and f"/{p.name}" not in text]
     assert missing == []
+
+
+def unexplained_local_imports(name: str, text: str) -> list[str]:
+    """Imports inside functions whose line does not say why (`# lazy: ...`): a module's imports
+    belong at its top unless deferring one buys speed or keeps a start-up order."""
+    lines = text.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.Import, ast.ImportFrom)) and "# lazy: " not in lines[inner.lineno - 1]:
+                    found.append(f"{name}:{inner.lineno}: {lines[inner.lineno - 1].strip()}")
+    return found
+
+
+def test_imports_inside_functions_say_why():
+    found = [line for path in MODULES
+             for line in unexplained_local_imports(str(path.relative_to(PACKAGE)), path.read_text(encoding="utf-8"))]
+    assert found == [], "\n".join(found)
+
+
+def test_the_local_import_check_can_fail():
+    text = (PACKAGE / "fast" / "early.py").read_text(encoding="utf-8")
+    assert unexplained_local_imports("early.py", text) == []
+    assert len(unexplained_local_imports("early.py", text.replace("  # lazy: ", "  # "))) == 3

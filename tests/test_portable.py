@@ -34,6 +34,10 @@ for name in ("O_CLOEXEC", "O_TMPFILE", "copy_file_range", "sched_getaffinity"):
         delattr(os, name)
 os.O_BINARY = 0  # present, as on Windows (its value there is 0x8000, which Linux would read as another flag)
 multiprocessing.get_all_start_methods = lambda: ["spawn"]
+import mmap
+for name in ("MAP_SHARED", "MAP_POPULATE"):  # (polars' CPU check, for Linux only, needs the others)
+    if hasattr(mmap, name):
+        delattr(mmap, name)
 from sitegen import system
 system.libc_function = lambda name: None
 system.zlib_crc32_combine = lambda: None

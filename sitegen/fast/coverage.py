@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,31 +38,44 @@ from ..inputs.files import BOM, read_bytes
 from ..schema import ARRAYS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from ..system import can_pass_fds, fd_path
 from .cache import source_digest
+from . import cubestate
+from .cubestate import in_background
 from .piecestore import PieceStore
-from .snapshot import snapshot
+from .snapshot import LinkedFile, Snapshot, snapshot
 
 
 def prefetch_coverage(data_dir: Path, cache_dir: Path):
     """The copy and hashing of coverage.csv, running in a thread (started by the command line
     already, see fast.early) while the caller reads the other inputs; `load_coverage` takes it."""
-    from .early import take_coverage_read
+    from .early import take_coverage_read  # lazy: early.py imports this module lazily itself (it must stay light)
 
     return take_coverage_read(data_dir, cache_dir)
 
 
-def read_and_hash(path: Path, cache_dir: Path, taken=None):
-    """(path, data, its snapshot, piece bounds, piece digests, ParsedAhead or None), or None: then
-    load_coverage reads the file itself and reports why it cannot. `taken`: the snapshot, if made."""
+class HashedCoverage(NamedTuple):
+    """coverage.csv copied, cut into pieces and hashed (by fast.early's thread, before it is needed)."""
+
+    path: Path
+    data: object                    # the snapshot's mapped bytes
+    copy: LinkedFile
+    bounds: tuple                   # (start, end) of each piece
+    digests: tuple                  # each piece's SHA-256; () where the header needs the exact reader
+    ahead: ParsedAhead | None
+
+
+def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None) -> HashedCoverage | None:
+    """The file copied and hashed, or None: then load_coverage reads the file itself and reports why
+    it cannot. `taken`: the snapshot, if made."""
     try:
         taken = taken or snapshot(path, cache_dir)
-        if taken is None or taken[0][:len(BOM)] == BOM:
+        if taken is None or taken.data[:len(BOM)] == BOM:
             return None
         data, copy = taken
         plain_header = b'"' not in plain.header_bytes(data)
         bounds = tuple(pieces(data))
         digests = tuple(piece_digests(data, bounds, copy.fd)) if plain_header else ()
         ahead = parse_ahead(data, bounds, digests, cache_dir, copy) if digests else None
-        return path, data, copy, bounds, digests, ahead
+        return HashedCoverage(path, data, copy, bounds, digests, ahead)
     except Exception:  # noqa: BLE001 - read again, with every problem reported
         return None
 
@@ -84,7 +98,7 @@ def parse_ahead(data, bounds, digests, cache_dir: Path, copy=None) -> ParsedAhea
     for folder in (folders.iterdir() if folders.is_dir() else ()):
         if 2 * len(wanted & PieceStore(folder, len(ARRAYS)).known()) >= len(wanted):
             return None
-    from ..inputs import rowcheck
+    from ..inputs import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
     header = plain.header_names(plain.header_bytes(data))
     if len(set(header)) != len(header):
@@ -117,15 +131,15 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems, cache_di
                   prefetched=None) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
     got = prefetched.result() if prefetched is not None else None
-    if got is not None and got[0] == path:
-        _, data, copy, bounds, digests, ahead = got
+    if got is not None and got.path == path:
+        data, copy, bounds, digests, ahead = got.data, got.copy, got.bounds, got.digests, got.ahead
     else:
         ahead = None
         taken = snapshot(path, cache_dir)
         if taken is None:
             data, copy = read_bytes(path, problems), None
-        elif taken[0][:len(BOM)] == BOM:  # published without its BOM: not the file as it is
-            data, copy = bytes(taken[0][len(BOM):]), None
+        elif taken.data[:len(BOM)] == BOM:  # published without its BOM: not the file as it is
+            data, copy = bytes(taken.data[len(BOM):]), None
         else:
             data, copy = taken
         bounds = digests = None
@@ -152,7 +166,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems, cache_di
     rows, counts = read_pieces(path, data, header, bounds, digests, lookups, problems, cache_dir, context, ahead)
     if rows is None:
         problems.rollback(saved)  # the exact reader reports again, with certain line numbers
-        rows, bounds = plain.read_rows(path, data, header, lookups, problems)
+        rows, bounds = plain.read_rows_exactly(path, data, lookups, problems), ()
         digests = counts = None
         if rows is None:
             return None
@@ -178,7 +192,8 @@ def side_by_side(path, rows, period_index, periods, lookups: Lookups, problems: 
 def lookups_digest(lookups: Lookups) -> str:
     """What a piece's checked columns depend on besides its bytes: the lists checked against, and
     the code that checks them."""
-    h = hashlib.sha256(source_digest("schema.py", "inputs/coverage.py", "inputs/rowcheck.py"))
+    h = hashlib.sha256(source_digest("schema.py", "inputs/coverage.py", "inputs/rowcheck.py", "inputs/files.py",
+                                       "fast/coverage.py"))
     for values in (lookups.region_codes, lookups.segment_ids, lookups.source_ids):
         h.update("\0".join(values).encode() + b"\1")
     return h.hexdigest()[:24]
@@ -196,7 +211,6 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
     """The facts from the last load's rows state and the pieces that changed since, or None when a
     full load is needed (no usable state, many pieces changed, or any check that fails: the full
     load then reports every problem with its line)."""
-    from . import cubestate
 
     folder = cache_dir / "state"
     state = cubestate.read_rows_state(folder, context)
@@ -238,7 +252,7 @@ def load_update(path, data, header, bounds, digests, context, lookups: Lookups, 
     def load_all() -> Rows:
         parts = [load_piece(store, digest) for digest in digests]
         if any(p is None for p in parts):  # the cache was cleared meanwhile: parse it all again
-            from ..inputs import rowcheck
+            from ..inputs import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
             rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, Problems())
         else:
             rows = Rows.join(parts)
@@ -255,7 +269,7 @@ def parse_pieces(path, data, header, bounds, digests, positions, counts, starts,
     found = {i: load_piece(store, digests[i]) for i in positions}
     missing = [i for i in positions if found[i] is None]
     if missing:
-        from ..inputs import rowcheck
+        from ..inputs import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
         texts = [data[bounds[i][0]:bounds[i][1]] for i in missing]
         texts = [t if t.endswith(b"\n") else t + b"\n" for t in texts]
@@ -277,7 +291,6 @@ def parse_pieces(path, data, header, bounds, digests, positions, counts, starts,
 def save_rows_state(folder: Path, context: str, digests, counts, rows: Rows, period_index, periods,
                     lookups: Lookups):
     """After a full load without problems: the rows state the next load updates."""
-    from . import cubestate
 
     n_periods, n_segments = len(periods), len(lookups.segment_ids)
     cells = len(lookups.region_codes) * n_periods * n_segments
@@ -327,8 +340,7 @@ def read_pieces(path, data, header, bounds, digests, lookups: Lookups, problems,
 
 def read_whole(path, data: bytes, header, bounds, digests, store: PieceStore, lookups: Lookups, problems,
                ahead: ParsedAhead | None = None):
-    from ..inputs import rowcheck
-    from .cubestate import in_background
+    from ..inputs import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
     before = problems.error_count()
     if ahead is not None and ahead.frame is None:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..schema import Rows, cell_key, month_label
+from ..schema import ARRAYS, CELL_KEY_COLUMNS, Rows, cell_key, month_label
 from .cache import code_digest
 from ..system import replace_atomically
 
@@ -290,8 +290,10 @@ def update_rows(state: RowsState, removed, added, lookups):
                           state.cells)
     # A piece that changed still holds mostly the same rows: those cancel out of the cube's update.
     _, old_at, new_at = np.intersect1d(old_keys, new_keys, assume_unique=True, return_indices=True)
-    same = ((removed.covered[old_at] == added.covered[new_at]) & (removed.eligible[old_at] == added.eligible[new_at])
-            & (removed.source[old_at] == added.source[new_at]))
+    same = np.ones(len(old_at), dtype=bool)
+    for name in ARRAYS:
+        if name not in CELL_KEY_COLUMNS:
+            same &= getattr(removed, name)[old_at] == getattr(added, name)[new_at]
     removed, added = drop_rows(removed, old_at[same]), drop_rows(added, new_at[same])
     return new_state, periods, removed, added
 

@@ -102,7 +102,6 @@ def combined_crc32(crcs: list[int], lengths: list[int]) -> int | None:
 
 
 
-
 def cached_regions_csv(regions: list[Region], cache_dir: Path) -> bytes:
     """wilayah.csv (91,600 rows through the csv module: ~0.2 s), kept by the regions' content."""
     digest = hashlib.sha256(code_digest())

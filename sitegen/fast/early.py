@@ -15,9 +15,9 @@ _started: dict[tuple[Path, Path], Future] = {}
 
 
 def start_coverage_read(data_dir: Path, cache_dir: Path | None) -> None:
-    from ..system import fastpath_enabled
+    from . import enabled  # lazy: this module runs before the rest of sitegen is imported
 
-    if cache_dir is not None and fastpath_enabled():
+    if cache_dir is not None and enabled():
         _started[(data_dir / "coverage.csv", cache_dir)] = submit(data_dir / "coverage.csv", cache_dir)
 
 
@@ -36,12 +36,12 @@ def submit(path: Path, cache_dir: Path) -> Future:
 
 
 def read_coverage(path: Path, cache_dir: Path):
-    from .snapshot import snapshot
+    from .snapshot import snapshot  # lazy: this module runs before the rest of sitegen is imported
 
     try:
         taken = snapshot(path, cache_dir)  # before numpy is imported: this part needs none of it
     except Exception:  # noqa: BLE001 - load_coverage reads the file again and reports why it cannot
         return None
-    from .coverage import read_and_hash
+    from .coverage import read_and_hash  # lazy: numpy and polars load here, after the copy has started
 
     return read_and_hash(path, cache_dir, taken)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,8 +28,8 @@ def index_json(site: Site) -> bytes:
     def entries(rows) -> list[str]:
         return index_entries(site, rows)
 
-    if cached is not None and cached[0] == history.previous and len(cached[2]) == len(site.tree.regions) + 1:
-        text, offsets = splice(cached[1], cached[2], history.changed.tolist(), entries)
+    if cached is not None and cached.rows == history.previous and len(cached.offsets) == len(site.tree.regions) + 1:
+        text, offsets = splice(cached.text, cached.offsets, history.changed.tolist(), entries)
     else:
         made = [entry.encode() for entry in entries(range(len(site.tree.regions)))]
         start = len(head.encode())
@@ -68,8 +69,16 @@ def index_key(site: Site, head: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def read_index(folder, key: str):
-    """(rows id, text, offsets) of the index kept in the state folder, if it was made with `key`."""
+class KeptIndex(NamedTuple):
+    """The index.json of a previous build, kept in the state folder to splice changed entries into."""
+
+    rows: str               # the rows id (fast.cubestate) it was made from
+    text: bytes
+    offsets: np.ndarray     # where each region's entry starts, and the end of the last
+
+
+def read_index(folder, key: str) -> KeptIndex | None:
+    """The index kept in the state folder, if it was made with `key`."""
     try:
         with np.load(folder / "index-offsets.npz", allow_pickle=False) as stored:
             meta = json.loads(bytes(stored["meta"]).decode())
@@ -79,15 +88,13 @@ def read_index(folder, key: str):
         text = (folder / f"index-{meta['name']}.json").read_bytes()
         if len(text) != meta["size"]:
             return None
-        return meta["rows"], text, offsets
+        return KeptIndex(meta["rows"], text, offsets)
     except Exception:  # noqa: BLE001 - no index kept: made in full
         return None
 
 
 def write_index(folder, key: str, rows: str, text: bytes, offsets: np.ndarray) -> None:
     """The text under a name of its own, then the offsets naming it (each replaced atomically)."""
-    import hashlib
-
     name = hashlib.sha256(text).hexdigest()[:16]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"index-{name}.json"

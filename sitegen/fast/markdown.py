@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 from ..inputs import articles
@@ -22,7 +23,6 @@ class StoredMarkdown:
 
     def get(self, body: str, first_line: int) -> tuple[str, tuple[tuple[str, int], ...]]:
         if self.key is None:  # what else the HTML depends on: the converter's and the sanitiser's versions
-            from importlib.metadata import version
 
             self.key = code_digest() + f"{version('markdown')} {version('nh3')}\n".encode()
         name = hashlib.sha256(self.key + f"{first_line}\n{body}".encode()).hexdigest()[:32] + ".json"

@@ -76,12 +76,15 @@ class PieceStore:
         if self.folder is None or not self.folder.is_dir():
             return
         needed_packs = {where[0].name.split(".")[0] for digest, where in self._pack_index().items() if digest in used}
+        self._opened.clear()  # Windows cannot delete a file that is still mapped
         for stored in self.folder.iterdir():
             stem = stored.name.split(".")[0]
-            if stem.startswith(PACK_PREFIX) and stem not in needed_packs:
+            if stem in needed_packs or (not stem.startswith(PACK_PREFIX) and stem in used):
+                continue
+            try:
                 stored.unlink(missing_ok=True)
-            elif not stem.startswith(PACK_PREFIX) and stem not in used:
-                stored.unlink(missing_ok=True)
+            except OSError:  # still mapped by rows in use (Windows): dropped by a later prune
+                pass
         self._packs = None
 
     def _single(self, digest: str) -> np.ndarray | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import weakref
 from pathlib import Path
+from typing import NamedTuple
 
 from ..system import (anonymous_file, can_copy_in_kernel, copy_open_file, copy_range, link_open_file,
                      map_read_only)
@@ -73,7 +74,12 @@ class LinkedFile:
         return cls(fd, chunks=tuple(chunks))
 
 
-def snapshot(path: Path, folder: Path | None) -> tuple[object, LinkedFile] | None:
+class Snapshot(NamedTuple):
+    data: object        # the mapped bytes
+    copy: LinkedFile    # the private copy they map, which the download folder links to
+
+
+def snapshot(path: Path, folder: Path | None) -> Snapshot | None:
     """The file's bytes, mapped from a private copy that can be published as is; None where no such
     copy can be made (the caller then reads the file itself). The map slices, finds and hashes as
     bytes do; whoever needs `bytes` methods (count, decode) takes `bytes(data)`."""
@@ -97,4 +103,4 @@ def snapshot(path: Path, folder: Path | None) -> tuple[object, LinkedFile] | Non
     except (OSError, ValueError):
         os.close(fd)
         return None
-    return data, LinkedFile(fd, data)
+    return Snapshot(data, LinkedFile(fd, data))

@@ -18,7 +18,7 @@ import yaml
 
 from .config import URL_RE
 from ..errors import Problems
-from .files import LineDict, _LineLoader, decode_utf8, line_of, read_bytes
+from .files import LineDict, _LineLoader, decode_utf8, line_of, read_bytes, slugify
 
 NEWS_KEYS = {"title", "date", "summary", "places", "tags", "author", "source", "image", "image_alt", "draft", "lang"}
 LANGS = ("id", "en")
@@ -266,7 +266,7 @@ def date_field(meta, path, problems: Problems, site_offset: dt.timezone) -> dt.d
 
 
 def render_markdown(body: str, first_line: int) -> tuple[str, tuple[tuple[str, int], ...]]:
-    import markdown  # imported here: a build without news does not pay for loading it
+    import markdown  # lazy: a build without news does not pay for loading it
 
     def convert(baselevel: int) -> str:
         return markdown.markdown(body, extensions=MARKDOWN_EXTENSIONS, output_format="html",
@@ -320,7 +320,6 @@ def line_in(body: str, href: str) -> int:
 
 
 def slug_from_title(title: str) -> str:
-    from .files import slugify
     if not re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKD", title)):
         return "berita"
     return slugify(title)[:60].strip("-") or "berita"

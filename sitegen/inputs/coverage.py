@@ -88,7 +88,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems) -> Cover
 def read_rows(path: Path, data: bytes, header: list[str], lookups: Lookups,
               problems: Problems) -> tuple[Rows | None, tuple]:
     """Every row checked on its own, and the pieces of the file (none where it was read row by row)."""
-    from . import rowcheck  # (polars takes ~0.15 s to import: only when rows are parsed)
+    from . import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
     saved = problems.checkpoint()
     if b'"' not in header_bytes(data):
@@ -96,10 +96,16 @@ def read_rows(path: Path, data: bytes, header: list[str], lookups: Lookups,
         if rows is not None:
             return rows, tuple(pieces(data))
     problems.rollback(saved)
+    return read_rows_exactly(path, data, lookups, problems), ()
+
+
+def read_rows_exactly(path: Path, data: bytes, lookups: Lookups, problems: Problems) -> Rows | None:
+    """Every row checked by the exact reader (row by row with `csv`): for files whose line numbers a
+    polars parse could get wrong (quoted fields, ragged or blank lines, bad bytes)."""
+    from . import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
+
     frame = rowcheck.read_exact(path, bytes(data), problems)
-    if frame is None:
-        return None, ()
-    return rowcheck.check_frame(path, frame, lookups, problems), ()
+    return rowcheck.check_frame(path, frame, lookups, problems) if frame is not None else None
 
 
 def checked_facts(path: Path, rows: Rows, lookups: Lookups, problems: Problems, errors_before: int,

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import MAX_REPORTED_PER_RULE, Problems
-from ..schema import COLUMNS, COUNT_RE, FIRST_YEAR, LAST_YEAR, Lookups, Rows
+from ..schema import COLUMNS, COUNT_RE, FIRST_YEAR, LAST_YEAR, Lookups, Rows, month_number
 from .files import csv_records, decode_utf8
 
 
@@ -134,7 +134,7 @@ def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Pro
         region_idx=index_of("region_code", enums(lookups)["region_code"]),
         segment_idx=index_of("segment", enums(lookups)["segment"]),
         source_idx=index_of("source", enums(lookups)["source"]),
-        period_n=index_of("period", MONTHS) + FIRST_YEAR * 12,  # the month number, year × 12 + month − 1
+        period_n=index_of("period", MONTHS) + month_number(FIRST_YEAR, 1),  # MONTHS are consecutive months
         covered_n=count("covered"),
         eligible_n=count("eligible"),
     )

@@ -9,6 +9,7 @@ have, months that are new or gone, and regions added or removed. Given only a pu
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Problems
+from ..schema import cell_key
 
 SHOWN = 500  # changes listed on the changes page; all are counted
 
@@ -41,7 +43,6 @@ class Changelog:
 
     def region_keys(self, regions: int) -> np.ndarray:
         """Per region, a 64-bit key of its own changes (0: none), for the incremental digests."""
-        import hashlib
 
         keys = np.zeros(regions, dtype=np.uint64)
         for r, changes in self.by_region().items():
@@ -87,7 +88,7 @@ def load_previous(path: Path, problems: Problems) -> Previous | None:
 
 def read_rows(path: Path, problems: Problems) -> dict | None:
     """The published coverage rows as columns (a national file has five million of them)."""
-    import polars as pl
+    import polars as pl  # lazy: polars only when there is a previous release to compare with
 
     strip = pl.col("period", "region_code", "segment").str.strip_chars().cast(pl.Categorical)
     try:  # streamed in batches, with the text columns as categories: a national file needs ~1 GB less
@@ -139,7 +140,7 @@ def compare(previous: Previous | None, site, facts) -> Changelog:
 
 def compare_rows(old: dict, site, facts, log: Changelog) -> None:
     """Revised, added and removed rows, found by sorting cell keys rather than with dicts."""
-    import polars as pl
+    import polars as pl  # lazy: polars only when there is a previous release to compare with
 
     tree, cube = site.tree, site.cube
     segment_ids = [s.id for s in cube.segments]
@@ -157,11 +158,11 @@ def compare_rows(old: dict, site, facts, log: Changelog) -> None:
     keep = (o_region >= 0) & (o_segment >= 0)  # rows of removed regions are reported as removed regions
     n_periods, n_segments = len(periods), max(1, len(segment_ids))
     position = np.array([periods.index(p) for p in cube.periods], dtype=np.int64)
-    old_key = ((o_region * n_periods + o_period) * n_segments + o_segment)[keep]
+    old_key = cell_key(o_region, o_period, o_segment, n_periods, n_segments)[keep]
     old_value = np.stack([old["covered"].to_numpy(), old["eligible"].to_numpy()], axis=1)[keep]
     del o_region, o_period, o_segment, keep
     old.clear()  # five million strings: let them go before sorting keys
-    new_key = (facts.region.astype(np.int64) * n_periods + position[facts.period]) * n_segments + facts.segment
+    new_key = cell_key(facts.region, position[facts.period], facts.segment, n_periods, n_segments)
     new_value = np.stack([facts.covered.astype(np.int64), facts.eligible.astype(np.int64)], axis=1)
     order = np.argsort(old_key, kind="stable")
     old_key, old_value = old_key[order], old_value[order]

@@ -88,6 +88,7 @@ class Cube:
 
 
 CELL_ARRAYS = ("covered", "eligible", "rows", "unknown")      # [region, period, segment]
+ROW_COUNTS = ("rows", "unknown")  # cell arrays that count rows (32 bits); the others sum people (maybe 64)
 GROUP_ARRAYS = ("covered", "eligible", "rows", "unknown")     # per segment group: [region, period]
 
 
@@ -126,9 +127,9 @@ def array_shapes(tree: Tree, periods, segments, sources, total: int) -> dict:
     counts = count_type(total)
     shapes = {name: ((shape[0], shape[1]), np.dtype(np.int64))
               for name in array_names(segment_groups(segments)) if name.startswith("group-")}
-    shapes.update({"cell-covered": (shape, np.dtype(counts)), "cell-eligible": (shape, np.dtype(counts)),
-                   "cell-rows": (shape, np.dtype(np.int32)), "cell-unknown": (shape, np.dtype(np.int32)),
-                   "sources": ((shape[0], len(sources)), np.dtype(np.int32))})
+    shapes.update({f"cell-{name}": (shape, np.dtype(np.int32 if name in ROW_COUNTS else counts))
+                   for name in CELL_ARRAYS})
+    shapes["sources"] = ((shape[0], len(sources)), np.dtype(np.int32))
     return shapes
 
 

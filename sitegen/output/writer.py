@@ -13,8 +13,10 @@ interrupted, the next build sees the journal and rebuilds in full.
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import OutputError
@@ -103,7 +105,6 @@ class SiteWriter:
         self.claim([path])
         if not isinstance(content, str) and not places_itself(content) and len(content) >= BACKGROUND_FROM:
             if self._background is None:
-                from concurrent.futures import ThreadPoolExecutor
 
                 self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-write")
             self._pending.append((path, self._background.submit(
@@ -186,7 +187,7 @@ class SiteWriter:
         if not self.out.exists():
             os.rename(self.staging, self.out)
         else:
-            old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}"
+            old = old_site_folder(self.out)
             swap_in(self.staging, self.out, old)
             remove_in_background(old)
         journal_path(self.out).unlink(missing_ok=True)  # a whole new site: an interrupted update is moot
@@ -214,7 +215,7 @@ class SiteWriter:
         (self.out / MARKER).write_bytes(marker.encode("utf-8"))
         journal.unlink()
         if large_old:
-            old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}"
+            old = old_site_folder(self.out)
             os.rename(self.staging, old)
             remove_in_background(old)
         else:
@@ -257,7 +258,7 @@ def write_file(root: Path, path: str, content: str | bytes, made_dirs: set[str],
     """Write one file under `root`; False (and nothing written) when `compare_with` already has these bytes."""
     relative = check_site_relative(path)
     if places_itself(content):
-        # A large file published as it is (see snapshot): placed by a link, not compared (reading
+        # A large file published as it is (see sitegen.fast.snapshot): placed by a link, not compared (reading
         # both copies would cost more than linking, and an unchanged copy is still the same bytes).
         folder = os.path.dirname(relative)
         if folder not in made_dirs:
@@ -295,6 +296,15 @@ def make_folder(root: Path, folder: str, made_dirs: set[str]) -> None:
             made_dirs.add(parent)
             parent = os.path.dirname(parent)
     made_dirs.add(folder)
+
+
+def old_site_folder(out: Path) -> Path:
+    """A new name for the folder a replaced site moves to while it is removed in the background
+    (`sitegen serve` builds again in the same process, maybe before the last one is gone)."""
+    return out.parent / f".{out.name}.sitegen-old-{os.getpid()}-{next(_OLD_SITES)}"
+
+
+_OLD_SITES = itertools.count()
 
 
 def remove_leftovers(out: Path) -> None:

@@ -113,7 +113,7 @@ def absolute_images(html: str, page_url: str) -> Markup:
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
-    import imagesize  # (perf) imported by the builds whose articles have images, not by every build
+    import imagesize  # lazy: imported by builds whose articles have images, not by every build
 
     try:
         width, height = imagesize.get(str(path))

@@ -13,7 +13,7 @@ from html import unescape
 from .downloads import download_page_context
 from ..model.changelog import SHOWN, Changelog
 from ..render.i18n import LANGUAGES, translations
-from .news import write_news_pages
+from .news import article_path, write_news_pages
 from .api import CHANGES, DOWNLOADS, METHODOLOGY
 from .site import LanguageWriter, Site, Texts, Writer, change_row, display_name
 from .region import group_names
@@ -77,8 +77,6 @@ def search_entries(site: Site, texts: Texts) -> list[SearchEntry]:
         entries.append(SearchEntry(title=names[r], kind=kinds[region.level], path=site.paths[r],
                                    context=", ".join(names[a] for a in ancestors)))
     if site.news:
-        from .news import article_path
-
         entries += [SearchEntry(title=a.title, kind=_("Berita"), path=article_path(a),
                                 context=a.date.strftime("%Y-%m-%d"), text=f"{a.summary or ''} {plain_text(a.body_html)}")
                     for a in site.news.articles]

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from ..system import replace_atomically
@@ -52,7 +53,7 @@ TARGET_PLACEHOLDER = "__SITEGEN_TARGET__"
 
 
 def chart_specs(labels: ChartLabels, target_pct: float | str) -> dict[str, dict]:
-    import altair as alt  # imported here: only needed when the cache is cold
+    import altair as alt  # lazy: Altair (~0.5 s to import) only when the chart cache is cold
 
     rate_axis = alt.Axis(format=",.0f", title=labels.rate)
     rate_scale = alt.Scale(domain=[0, 100])
@@ -149,7 +150,6 @@ def generic_specs_here() -> str:
 
 
 def cache_key() -> str:
-    from importlib.metadata import version
 
     digest = hashlib.sha256()
     digest.update(version("altair").encode())
@@ -167,7 +167,6 @@ def vega_bundle(cache_dir: Path | None) -> str:
     is tested with (scripts/update_vega_bundle.py), else made here and cached. Making it costs
     ~1.3 s in vl-convert's own JavaScript runtime, which does not let go of Python's GIL and is
     not fork-safe; so it runs in a child process, overlapped with loading the data."""
-    from importlib.metadata import version
 
     name = f"vega-bundle-{version('vl-convert-python')}.js"
     cached = cache_dir / name if cache_dir else None

@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from . import compiled as speedups
 from .formatting import long_date, month_label, number_format
 
 DEFAULT_TEMPLATES = Path(__file__).parent.parent / "theme" / "templates"
@@ -76,8 +77,6 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
                     trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     translations = translations or gettext_module.NullTranslations()
     if compiled:
-        from . import compiled as speedups
-
         env = speedups.Environment(
             **settings,
             extensions=["jinja2.ext.i18n", speedups.ConstantTranslations],

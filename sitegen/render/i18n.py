@@ -73,7 +73,7 @@ def translations(code: str) -> gettext.NullTranslations:
 
 @lru_cache(maxsize=8)
 def _compiled(code: str, data: bytes) -> gettext.GNUTranslations:
-    from babel.messages.mofile import write_mo
+    from babel.messages.mofile import write_mo  # lazy: babel.messages only when a catalog changed
 
     mo = io.BytesIO()
     write_mo(mo, _read_catalog(code, data), use_fuzzy=False)
@@ -83,7 +83,7 @@ def _compiled(code: str, data: bytes) -> gettext.GNUTranslations:
 
 @lru_cache(maxsize=8)
 def _read_catalog(code: str, data: bytes):
-    from babel.messages.pofile import read_po
+    from babel.messages.pofile import read_po  # lazy: babel.messages only when a catalog changed
 
     return read_po(io.BytesIO(data), locale=code, domain=DOMAIN, abort_invalid=True)
 
@@ -131,8 +131,8 @@ def missing_translations(template_dirs: list[Path], code: str) -> list[tuple[str
     """
     if language(code).code == SOURCE_LANGUAGE:
         return []
-    from babel.messages.extract import DEFAULT_KEYWORDS, extract
-    from jinja2.ext import babel_extract
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract  # lazy: only for the catalog check
+    from jinja2.ext import babel_extract  # lazy: only for the catalog check
 
     found = []
     for folder in template_dirs:
