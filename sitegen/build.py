@@ -422,7 +422,6 @@ def write_assets(writer: SiteWriter, site_assets: Path) -> dict:
 def vega_bundle_path() -> str:
     """The bundle's address, fingerprinted by the vl-convert version that makes it (one version,
     one bundle), so it is known before the bundle itself is ready."""
-
     return f"assets/vega.{fingerprint(version('vl-convert-python').encode())}.js"
 
 

@@ -6,8 +6,8 @@ replace), 2 usage error.
 
 from __future__ import annotations
 
-import datetime
 import atexit
+import datetime
 import functools
 import gc
 import os
@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .fast.early import start_coverage_read
-from .errors import InputError, OutputError, Problems
+from .errors import InputError, OutputError, Problems, github_annotations, summary_table
 
 # numpy's OpenBLAS would start a thread per core that spins after each call; sitegen does no
 # linear algebra worth sharing out, and those threads take CPU from the build's own.
@@ -86,7 +86,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     Exit codes: 0 success, 1 invalid input or unusable --out, 2 usage error.
     """
     start_coverage_read(data, cache_dir)
-    from .build import BuildOptions, build  # lazy: the pipeline is imported after start_coverage_read has begun (fast/early.py)
+    from .build import BuildOptions, build  # lazy: once the coverage copy has begun (fast/early.py)
 
     progress = terminal_progress() if sys.stderr.isatty() else None
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
@@ -109,7 +109,7 @@ def check_command(data, content, templates, assets, base_url, strict, cache_dir)
     Exit codes: 0 valid, 1 invalid input, 2 usage error.
     """
     start_coverage_read(data, cache_dir)
-    from .build import BuildOptions, check  # lazy: the pipeline is imported after start_coverage_read has begun (fast/early.py)
+    from .build import BuildOptions, check  # lazy: once the coverage copy has begun (fast/early.py)
 
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets,
                            base_url=base_url, strict=strict, cache_dir=cache_dir)
@@ -192,20 +192,34 @@ GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def run(stage, options):
-
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         result = stage(options)
     except InputError as exc:
         for problem in exc.problems.warnings:
             click.echo(f"warning: {problem}", err=True)
+        report_to_github(exc.problems)
         lines = exc.problems.report_lines()
         raise BuildFailed("\n".join(lines) + f"\nsitegen: {exc.problems.error_count()} error(s); nothing was written")
     except OutputError as exc:
         raise BuildFailed(f"sitegen: {exc}")
     for problem in result.warnings:
         click.echo(f"warning: {problem}", err=True)
+    report_to_github(Problems(warnings=list(result.warnings)))
     return result
+
+
+def report_to_github(problems: Problems) -> None:
+    """Under GitHub Actions: each problem also as an annotation on its line of the pull request, and
+    all of them in the job summary."""
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not (problems.errors or problems.warnings or problems.error_count()):
+        return
+    for line in github_annotations(problems):
+        click.echo(line)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as file:
+            file.write(summary_table(problems))
 
 
 def terminal_progress():
@@ -237,7 +251,6 @@ def run_cli() -> None:
     if shutdown is None:
         sys.exit(code)
     shutdown()
-
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

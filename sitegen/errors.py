@@ -101,6 +101,57 @@ class Problems:
             raise InputError(self)
 
 
+# --- problems where the change is: GitHub Actions annotations and the job summary -------------
+
+GITHUB_SHOWN = 10  # annotations GitHub shows per step and kind; the rest only in the summary
+
+
+def github_annotations(problems: Problems) -> list[str]:
+    """Workflow commands that put each problem on its file and line in a pull request's diff
+    (https://docs.github.com/actions/reference/workflow-commands-for-github-actions)."""
+    lines = []
+    for kind, found in (("error", sorted(problems.errors)), ("warning", sorted(problems.warnings))):
+        uncounted = sum(problems._suppressed.values()) if kind == "error" else 0
+        fits = len(found) + (1 if uncounted else 0) <= GITHUB_SHOWN
+        shown = found if fits else found[:GITHUB_SHOWN - 1]
+        lines += [workflow_command(kind, p.path, p.line, p.message) for p in shown]
+        more = len(found) - len(shown) + uncounted
+        if more:
+            lines.append(workflow_command(kind, None, 0, f"{more} more problem(s): see the job summary"))
+    return lines
+
+
+def workflow_command(kind: str, path: str | None, line: int, message: str) -> str:
+    properties = ",".join(f"{name}={escape_property(str(value))}"
+                          for name, value in (("file", path), ("line", line), ("title", "sitegen")) if value)
+    return f"::{kind} {properties}::{escape_data(message)}"
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def summary_table(problems: Problems) -> str:
+    """Every problem as a Markdown table, for the job summary ($GITHUB_STEP_SUMMARY)."""
+    rows = [("error", p) for p in sorted(problems.errors)] + [("warning", p) for p in sorted(problems.warnings)]
+    if not rows and not problems._suppressed:
+        return "### sitegen: the input is valid\n"
+    out = [f"### sitegen: {problems.error_count()} error(s), {len(problems.warnings)} warning(s)", "",
+           "| | file | line | problem |", "|---|---|---:|---|"]
+    out += [f"| {kind} | `{p.path}` | {p.line or ''} | {table_cell(p.message)} |" for kind, p in rows]
+    out += [f"| error | `{path}` | | {count} more rows with the same problem ({table_cell(rule)}) |"
+            for (path, rule), count in sorted(problems._suppressed.items())]
+    return "\n".join(out) + "\n"
+
+
+def table_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
 class InputError(Exception):
     """The input is invalid; `problems` holds every reason."""
 

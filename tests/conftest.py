@@ -97,6 +97,13 @@ def write_site(root: Path, files: dict[str, str | bytes | None]) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def outside_github_actions(monkeypatch):
+    """The tests run in GitHub Actions too: sitegen's annotations there are tested on their own."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_cache(tmp_path_factory):
     """One chart/Vega-bundle cache for every build in the test session (a cold cache costs ~2 s)."""

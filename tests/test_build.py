@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def html_files(out: Path) -> list[Path]:
-    return sorted(out.rglob("*.html"))
+    """The site's pages for readers (not the news editor at admin/, a tool page that is noindex)."""
+    return sorted(p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != "admin")
 
 
 def soup(path: Path) -> BeautifulSoup:

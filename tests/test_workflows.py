@@ -68,3 +68,13 @@ def test_pull_requests_are_tested_on_linux_windows_and_macos():
     assert job["runs-on"] == "${{ matrix.os }}" and job["defaults"]["run"]["shell"] == "bash"
     test_step = next(step for step in job["steps"] if step.get("name") == "Test")
     assert test_step["run"] == "python -m pytest" and test_step["env"]["CI"] == "true"
+
+
+def test_pull_requests_changing_only_data_are_checked_with_annotations():
+    check = yaml.safe_load((REPO / ".github" / "workflows" / "check.yml").read_text(encoding="utf-8"))
+    trigger = check[True]["pull_request"]  # YAML 1.1 reads the key `on` as True
+    assert not trigger or not ({"paths", "paths-ignore"} & set(trigger))
+    steps = check["jobs"]["check"]["steps"]
+    validate = next(step for step in steps if step.get("name") == "Validate the input")
+    assert validate["run"].startswith("sitegen check")
+    assert steps.index(validate) < steps.index(next(step for step in steps if step.get("name") == "Test"))

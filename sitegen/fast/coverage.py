@@ -35,6 +35,7 @@ from ..errors import Problems
 from ..inputs import coverage as plain
 from ..inputs.coverage import CoverageFacts, CoverageFile, line_count, pieces, read_header
 from ..inputs.files import BOM, read_bytes
+from ..inputs.spreadsheets import is_semicolon_csv
 from ..schema import ARRAYS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from ..system import can_pass_fds, fd_path
 from .cache import source_digest
@@ -68,7 +69,7 @@ def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None) ->
     it cannot. `taken`: the snapshot, if made."""
     try:
         taken = taken or snapshot(path, cache_dir)
-        if taken is None or taken.data[:len(BOM)] == BOM:
+        if taken is None or not publishable_as_is(taken.data):
             return None
         data, copy = taken
         plain_header = b'"' not in plain.header_bytes(data)
@@ -78,6 +79,12 @@ def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None) ->
         return HashedCoverage(path, data, copy, bounds, digests, ahead)
     except Exception:  # noqa: BLE001 - read again, with every problem reported
         return None
+
+
+def publishable_as_is(data) -> bool:
+    """Whether the file is sitegen's comma CSV without a BOM, so that its snapshot can be published."""
+    return data[:len(BOM)] != BOM and not is_semicolon_csv(
+        bytes(plain.header_bytes(data)).decode("utf-8", "replace"))
 
 
 @dataclass
@@ -137,9 +144,11 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems, cache_di
         ahead = None
         taken = snapshot(path, cache_dir)
         if taken is None:
-            data, copy = read_bytes(path, problems), None
-        elif taken.data[:len(BOM)] == BOM:  # published without its BOM: not the file as it is
-            data, copy = bytes(taken.data[len(BOM):]), None
+            data = read_bytes(path, problems)
+            data, copy = (plain.as_comma_csv(path, data, problems) if data is not None else None), None
+        elif not publishable_as_is(taken.data):  # a BOM or `;`: published as sitegen's CSV, not as it is
+            raw = bytes(taken.data)
+            data, copy = plain.as_comma_csv(path, raw[len(BOM):] if raw.startswith(BOM) else raw, problems), None
         else:
             data, copy = taken
         bounds = digests = None

@@ -11,7 +11,9 @@ from pathlib import Path
 from ..errors import Problems
 from .files import LineDict, line_of, load_yaml
 
-SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license"}
+SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license", "admin"}
+ADMIN_KEYS = {"repo", "branch", "auth_url", "local_port"}
+REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 DEFAULT_LICENSE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 TARGET_KEYS = {"coverage_pct", "year", "source"}
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -34,6 +36,16 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Admin:
+    """The news editor at /admin/ (Decap CMS): where it commits, and how editors sign in."""
+
+    repo: str = ""          # owner/name on GitHub; "" = $GITHUB_REPOSITORY of the build, if any
+    branch: str = "main"
+    auth_url: str = ""      # the OAuth proxy that signs editors in to GitHub (docs/editing.md)
+    local_port: int = 8081  # decap-server's port, for editing a checkout on this computer
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: Text
     base_url: str
@@ -43,6 +55,7 @@ class SiteConfig:
     contact: dict = field(default_factory=dict)
     utc_offset: str = "+07:00"
     license: dict = field(default_factory=lambda: dict(DEFAULT_LICENSE))
+    admin: Admin | None = None   # None: no /admin/ page
 
     @property
     def timezone(self) -> dt.timezone:
@@ -128,13 +141,37 @@ def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = 
             and isinstance(license.get("url", ""), str) and (not license.get("url") or URL_RE.match(license["url"]))):
         problems.error(path, line_of(raw, "license"), "license must be a mapping with a name and an http(s) url, "
                                                       "e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}")
+    admin = load_admin(raw.get("admin", False), path, line_of(raw, "admin"), problems)
     if problems.error_count() > before:
         return None
     return SiteConfig(
         title=title, base_url=normalise_base_url(url), root_region=str(root),
         as_of=as_of, target=target, contact=dict(contact), utc_offset=utc_offset,
         license={"name": license["name"].strip(), "url": license.get("url") or ""},
+        admin=admin,
     )
+
+
+def load_admin(raw, path, line: int, problems: Problems) -> Admin | None:
+    """`admin: true`, or a mapping of ADMIN_KEYS; absent or false: no /admin/ page."""
+    if raw is False or raw is None:
+        return None
+    if raw is True:
+        return Admin()
+    if not isinstance(raw, dict):
+        problems.error(path, line, "admin must be true, false or a mapping (repo, branch, auth_url, local_port)")
+        return None
+    warn_unknown_keys(raw, ADMIN_KEYS, path, problems, prefix="admin.")
+    repo, branch = str(raw.get("repo") or ""), str(raw.get("branch") or "main")
+    auth_url, port = str(raw.get("auth_url") or ""), raw.get("local_port", 8081)
+    if repo and not REPO_RE.match(repo):
+        problems.error(path, line_of(raw, "repo") or line, f"admin.repo {repo!r} must be owner/name on GitHub")
+    if auth_url and not URL_RE.match(auth_url):
+        problems.error(path, line_of(raw, "auth_url") or line, f"admin.auth_url {auth_url!r} is not an http(s) URL")
+    if not (isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535):
+        problems.error(path, line_of(raw, "local_port") or line, f"admin.local_port {port!r} must be a port number")
+        port = 8081
+    return Admin(repo, branch, auth_url, port)
 
 
 def load_target(raw, path, problems: Problems) -> Target | None:

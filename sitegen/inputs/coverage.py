@@ -20,7 +20,8 @@ import numpy as np
 
 from ..errors import MAX_REPORTED_PER_RULE, Problems
 from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
-from .files import check_header, read_bytes
+from .files import check_header, decode_utf8, read_bytes
+from .spreadsheets import is_semicolon_csv, semicolons_to_commas
 
 PIECE_BYTES = 256 << 10  # the download zip deflates the file in pieces of whole lines this long
 
@@ -73,6 +74,9 @@ class CoverageFile:
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
     data = read_bytes(path, problems)
+    if data is None:
+        return None
+    data = as_comma_csv(path, data, problems)
     if data is None:
         return None
     header = read_header(path, data, problems)
@@ -129,6 +133,15 @@ def check_across_rows(path: Path, rows: Rows, period_index, periods, lookups: Lo
 
 
 # --- reading --------------------------------------------------------------------------
+
+def as_comma_csv(path: Path, data: bytes, problems: Problems) -> bytes | None:
+    """The file as sitegen's comma CSV: as it is, or rewritten when Excel saved it with `;`
+    (inputs/spreadsheets.py); None after reporting that it is not UTF-8."""
+    if not is_semicolon_csv(bytes(header_bytes(data)).decode("utf-8", "replace")):
+        return data
+    text = decode_utf8(path, bytes(data), problems)
+    return None if text is None else semicolons_to_commas(text).encode("utf-8")
+
 
 def header_bytes(data: bytes) -> bytes:
     end = data.find(b"\n")

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problems
+from .spreadsheets import first_line, is_semicolon_csv, semicolons_to_commas
 
 BOM = b"\xef\xbb\xbf"
 
@@ -44,7 +45,8 @@ def decode_utf8(path: Path, data: bytes, problems: Problems) -> str | None:
         line = data.count(b"\n", 0, exc.start) + 1
         problems.error(
             path, line,
-            f"is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            f"is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+            + (' (in Excel: File > Save As > "CSV UTF-8 (Comma delimited)")' if str(path).endswith(".csv") else ""),
         )
         return None
 
@@ -124,7 +126,8 @@ def check_header(path: Path, header: list[str], required: tuple[str, ...], probl
     if len(header) == 1:
         for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
             if delimiter in header[0]:
-                problems.error(path, 1, f"columns are separated by {name}; sitegen expects commas")
+                problems.error(path, 1, f"columns are separated by {name}; sitegen expects commas "
+                                        f'(in Excel: File > Save As > "CSV UTF-8 (Comma delimited)")')
                 return False
     stripped = [h.strip() for h in header]
     missing = [c for c in required if c not in stripped]
@@ -146,6 +149,8 @@ def csv_records(path: Path, text: str, required: tuple[str, ...], problems: Prob
 
     Blank lines are skipped; a row with the wrong number of fields is reported, not guessed at.
     """
+    if is_semicolon_csv(first_line(text)):
+        text = semicolons_to_commas(text)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -11,8 +11,8 @@ deflated pieces by their content hash, so an edit recompresses only the pieces i
 
 from __future__ import annotations
 
-import datetime as dt
 import csv
+import datetime as dt
 import io
 import struct
 import zipfile

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..model.changelog import Changelog
+from .admin import ADMIN, write_admin
 from .api import API, CHANGES, DOWNLOADS, REGION_FILES
 from .other import write_changes_page, write_download_page, write_language_pages, write_site_files
 from .site import LanguageWriter, Site, Texts, Writer
@@ -98,6 +99,10 @@ def write_downloads(state: BuildState, writer: Writer) -> None:
         write_download_page(state.site, renderer, language_writer, files, texts)
 
 
+def write_news_editor(state: BuildState, writer: Writer) -> None:
+    write_admin(state.site, state.languages.renderers[0], writer)
+
+
 def in_every_language(folder: str) -> Callable[[Site], tuple[str, ...]]:
     return lambda site: tuple(prefix + folder for prefix in site.prefixes)
 
@@ -111,6 +116,7 @@ FAMILIES = (
                keep_folders=(REGION_FILES,)),
     PageFamily("data changes", frozenset({SITE, FIGURES, CHANGES_SINCE}), in_every_language(CHANGES), write_changes),
     PageFamily("downloads", frozenset({SITE, DOWNLOAD_FILES}), in_every_language(DOWNLOADS), write_downloads),
+    PageFamily("the news editor (/admin/)", frozenset({SITE}), lambda site: (ADMIN,), write_news_editor),
 )
 
 

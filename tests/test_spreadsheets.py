@@ -1,0 +1,95 @@
+"""What Excel saves in an Indonesian locale: `;` between columns, `1.200` for one thousand two
+hundred, CRLF line ends. Read as the comma CSV it stands for, with the same lines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import COVERAGE_CSV, REGIONS_CSV
+from sitegen.inputs.spreadsheets import plain_whole_number, semicolons_to_commas
+from test_portable import bundled_copy, differing_files
+
+COVERAGE = "data/coverage.csv"
+
+
+def as_indonesian_excel(text: str) -> bytes:
+    """A comma CSV as Excel with an Indonesian locale saves it: `;`, grouped thousands, CRLF."""
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    numbers = [i for i, name in enumerate(header) if name in ("covered", "eligible", "add_amount")]
+    out = [";".join(header)]
+    for line in lines[1:]:
+        cells = line.split(",")
+        for i in numbers:
+            if cells[i]:
+                cells[i] = f"{int(cells[i]):,}".replace(",", ".")
+        out.append(";".join(cells))
+    return ("\r\n".join(out) + "\r\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("1200", "1200"), ("1.200", "1200"), ("1.200.000", "1200000"), ("12,00", "12"), ("1.200,0", "1200"),
+    (" 7 ", "7"), ("", ""),
+    # never guessed: reported by the row checks as typed
+    ("1.2", "1.2"), ("12,5", "12,5"), ("1.20", "1.20"), ("12.000.5", "12.000.5"), ("1,200", "1,200"), ("12a", "12a"),
+])
+def test_only_values_that_mean_one_whole_number_are_rewritten(typed, read):
+    assert plain_whole_number(typed) == read
+
+
+def test_lines_stay_where_they_were():
+    text = 'name;covered;note\r\n"A; B";1.200;"two\r\nlines"\r\n\r\nC;3;\r\n'
+    assert semicolons_to_commas(text) == 'name,covered,note\nA; B,1200,"two\r\nlines"\n\nC,3,\n'
+    assert semicolons_to_commas(text).count("\n") == text.count("\n")
+
+
+def test_a_comma_in_a_name_is_quoted():
+    assert semicolons_to_commas("code;name\n1;Desa A, Utara\n") == 'code,name\n1,"Desa A, Utara"\n'
+
+
+def test_the_bundled_site_from_indonesian_excel_csv_is_byte_identical(tmp_path):
+    comma, semicolon = bundled_copy(tmp_path / "comma"), bundled_copy(tmp_path / "semicolon")
+    for name in ("coverage.csv", "regions.csv"):
+        path = semicolon / "data" / name
+        path.write_bytes(as_indonesian_excel(path.read_text(encoding="utf-8")))
+    assert b";3.600;" in (semicolon / "data" / "coverage.csv").read_bytes()  # grouped thousands are in the test
+    for site in (comma, semicolon):
+        done = subprocess.run([sys.executable, "-m", "sitegen.cli", "build"], cwd=site, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+    assert differing_files(comma / "_site", semicolon / "_site") == []
+
+
+@pytest.mark.parametrize("fastpath", ["1", "0"])
+def test_problems_name_the_line_and_the_value_as_typed(make_site, run_cli, monkeypatch, fastpath):
+    monkeypatch.setenv("SITEGEN_FASTPATH", fastpath)
+    lines = as_indonesian_excel(COVERAGE_CSV).decode().split("\r\n")
+    lines[2] = lines[2].replace(";6;", ";6,5;")      # line 3: a decimal comma in a whole-number column
+    lines[5] = lines[5].replace(";8;", ";8.0;")      # line 6: a decimal point
+    make_site({COVERAGE: "\r\n".join(lines)})
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert f'{COVERAGE}:3: covered "6,5" is not a whole number' in result.stderr
+    assert f'{COVERAGE}:6: covered "8.0" is not a whole number' in result.stderr
+
+
+def test_grouped_thousands_are_read_as_thousands(make_site, run_cli):
+    coverage = COVERAGE_CSV.replace("2025-04,63.10,penerima_upah,1000,,src", "2025-04,63.10,penerima_upah,1.000,,src")
+    root = make_site({COVERAGE: coverage.replace(",", ";"), "data/regions.csv": REGIONS_CSV.replace(",", ";")})
+    result = run_cli("build")
+    assert result.exit_code == 0, result.output
+    published = (root / "_site" / "unduh" / "cakupan.csv").read_text(encoding="utf-8")
+    assert published.startswith("period,region_code,segment,covered,eligible,source\n")
+    assert "2025-04,63.10,penerima_upah,1000,,src\n" in published
+
+
+@pytest.mark.parametrize(("separator", "fails"), [(";", False), (",", True)])
+def test_budgets_from_indonesian_excel(make_site, run_cli, separator, fails):
+    budgets = separator.join(["year", "region_code", "add_amount"]) + "\r\n"
+    budgets += separator.join(["2025", "63.10.01.2005", "1.250.000.000"]) + "\r\n"
+    make_site({"data/budgets.csv": budgets})
+    result = run_cli("check")
+    assert (result.exit_code == 1) == fails, result.output
