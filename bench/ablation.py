@@ -27,17 +27,14 @@ from run import OUT, change_one_village, settle  # noqa: E402
 PRELUDE = ("import sitegen.fast.coverage, sitegen.output.writer, sitegen.fast.index, sitegen.fast.downloads, "
            "sitegen.fast.incremental\n")
 WITHOUT = {
-    # coverage.csv's pieces hashed by two threads of the build's process instead of a process of its own
-    "piecehash process": "sitegen.fast.coverage.digests_in_process = lambda fd, bounds: None",
     # changed files moved in by os.replace instead of renameat2's exchange
     "renameat2 exchange": "sitegen.output.writer.exchange = lambda a, b: False",
     # index.json made whole instead of splicing the changed regions' entries into the last one
     "index.json splice": "sitegen.fast.index.read_index = lambda folder, key: None",
-    # the zip's CRC-32 computed over cakupan.csv instead of combined from its pieces' CRCs
-    "crc32_combine": "sitegen.fast.downloads.combined_crc32 = lambda crcs, lengths: None",
-    # the build record's file list joined and written again instead of reusing the one read
-    "listing cache": "sitegen.fast.incremental.sorted_listing = lambda files: '\\n'.join(files).encode()",
 }
+# Measured on 2026-12-06 and removed, since without them an update was not slower in most pairs:
+# hashing coverage.csv's pieces in a process of their own, zlib's crc32_combine for the zip's CRC,
+# and keeping the build record's file listing between reading and writing it (docs/performance.md).
 RUN = "import sys; exec(sys.argv.pop(1)); from sitegen.cli import run_cli; run_cli()"
 
 

@@ -270,8 +270,7 @@ NOTES = """
   from memory (which costs ~0.7 s on this disk) and what is published is exactly what was checked.
   The copy and the hashing start in a thread (sitegen.fast.early) before the command line imports the
   rest of sitegen (~0.2 s), so they overlap with the imports and with reading `regions.csv`; the
-  pieces are hashed by a small standard-library process of their own (sitegen/fast/piecehash.py), since
-  in the build's process every piece's thread waited for the GIL while the main thread worked. On a
+  pieces are hashed by two threads (hashlib lets go of the GIL). On a
   cold cache that thread also parses the whole file as text with polars (which lets go of the GIL)
   before the region codes to check it against are known; the checks then run on that frame.
   Months are checked and numbered by one cast to an Enum of every valid `YYYY-MM`, and the checked
@@ -326,8 +325,7 @@ NOTES = """
   bisecting that sorted list for the few folders it makes anew (API index, changes, downloads),
   instead of building and comparing sets of every name. Article HTML is cached by body (with
   Markdown's and nh3's versions), so an update neither imports Markdown nor converts a body.
-  `data.zip`'s CRC-32 of `coverage.csv` is combined from its cached pieces' CRCs with zlib's
-  `crc32_combine`. The command ends with the interpreter's own first shutdown steps (threads,
+  The command ends with the interpreter's own first shutdown steps (threads,
   atexit) and then `os._exit`, skipping the object-by-object teardown (~0.3 s at national scale).
 
 ## What is left

@@ -9,7 +9,6 @@ gives the same bytes. The tests take the quicker ways away (tests/test_portable.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import mmap
 import multiprocessing
@@ -18,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -167,22 +165,6 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-@functools.lru_cache(maxsize=1)
-def zlib_crc32_combine():
-    """zlib's crc32_combine from the system's zlib (Python's zlib module lacks it), or None."""
-    try:
-        try:
-            library = ctypes.CDLL("libz.so.1")  # the usual name; find_library runs ldconfig
-        except OSError:
-            library = ctypes.CDLL(ctypes.util.find_library("z") or "libz.so")
-        combine = library.crc32_combine64 if hasattr(library, "crc32_combine64") else library.crc32_combine
-        combine.argtypes, combine.restype = (ctypes.c_ulong, ctypes.c_ulong, ctypes.c_int64), ctypes.c_ulong
-    except (OSError, AttributeError, TypeError):
-        return None
-    # Checked once against zlib.crc32 itself: a library with another signature is not used.
-    return combine if combine(zlib.crc32(b"ab"), zlib.crc32(b"cd"), 2) == zlib.crc32(b"abcd") else None
-
-
 # --- anonymous files (Linux): a private copy that can be published by a link ----------------
 
 def anonymous_file(folder: Path | None) -> int | None:
@@ -237,6 +219,3 @@ def map_read_only(fd: int, size: int):
     return mmap.mmap(fd, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
 
 
-def can_pass_fds() -> bool:
-    """Whether a child process can be handed an open file (subprocess' pass_fds: POSIX only)."""
-    return os.name == "posix"

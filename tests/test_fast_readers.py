@@ -97,12 +97,10 @@ def test_a_shape_that_does_not_add_up_is_left_to_the_exact_reader():
     assert np.array_equal(rowcheck.parse_text(text, header, 2)["line"].to_numpy(), [2])
 
 
-def test_pieces_hashed_in_a_process_of_their_own_equal_hashing_in_threads(tmp_path):
+def test_pieces_are_hashed_one_by_one(tmp_path):
     path = tmp_path / "coverage.csv"
     path.write_bytes(b"period,region_code\n" + b"".join(b"2025-%02d,63.10.%04d\n" % (i % 12 + 1, i) for i in range(200)))
     data, copy = snapshot(path, tmp_path / "cache")
     bounds = [(start, start + 7) for start in range(0, len(data) - 7, 7)]  # many pieces, as a national file has
-    threaded = fast_coverage.piece_digests(data, bounds)
-    assert fast_coverage.digests_in_process(copy.fd, bounds) == threaded
-    assert fast_coverage.piece_digests(data, bounds, copy.fd) == threaded
-    assert threaded[0] == hashlib.sha256(data[:7]).hexdigest()[:32]
+    digests = fast_coverage.piece_digests(data, bounds)
+    assert digests == [hashlib.sha256(data[a:b]).hexdigest()[:32] for a, b in bounds]

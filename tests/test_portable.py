@@ -40,9 +40,7 @@ for name in ("MAP_SHARED", "MAP_POPULATE"):  # (polars' CPU check, for Linux onl
         delattr(mmap, name)
 from sitegen import system
 system.libc_function = lambda name: None
-system.zlib_crc32_combine = lambda: None
 system.fd_path = lambda fd: None
-system.can_pass_fds = lambda: False
 """,
     "macos": """
 import os, types

@@ -9,7 +9,6 @@ edit, are decided from the last load's rows state (fast.cubestate).
 Further, at national scale:
 * the file is copied into a private anonymous file and hashed in a thread started before the
   pipeline is even imported (fast.early, fast.snapshot), and on a cold cache parsed there too;
-* its pieces are hashed in a process of their own (fast.piecehash);
 * an update load hands the cube the rows that changed instead of all rows (fast.cube).
 
 Wherever a step cannot be taken (no cache, a quoted header, a check that fails), the plain
@@ -20,8 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import subprocess
-import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +34,7 @@ from ..inputs.coverage import CoverageFacts, CoverageFile, line_count, pieces, r
 from ..inputs.files import BOM, read_bytes
 from ..inputs.spreadsheets import is_semicolon_csv
 from ..schema import ARRAYS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
-from ..system import can_pass_fds, fd_path
+from ..system import fd_path
 from .cache import source_digest
 from . import cubestate
 from .cubestate import in_background
@@ -74,7 +71,7 @@ def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None) ->
         data, copy = taken
         plain_header = b'"' not in plain.header_bytes(data)
         bounds = tuple(pieces(data))
-        digests = tuple(piece_digests(data, bounds, copy.fd)) if plain_header else ()
+        digests = tuple(piece_digests(data, bounds)) if plain_header else ()
         ahead = parse_ahead(data, bounds, digests, cache_dir, copy) if digests else None
         return HashedCoverage(path, data, copy, bounds, digests, ahead)
     except Exception:  # noqa: BLE001 - read again, with every problem reported
@@ -164,7 +161,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems, cache_di
             if rows is not None else None
     if bounds is None:
         bounds = tuple(pieces(data))
-        digests = tuple(piece_digests(data, bounds, copy.fd if copy is not None else None))
+        digests = tuple(piece_digests(data, bounds))
     context = piece_context(lookups, header)
     state_folder = cache_dir / "state"
     if bounds:
@@ -368,30 +365,14 @@ def read_whole(path, data: bytes, header, bounds, digests, store: PieceStore, lo
     return rows, counts
 
 
-def piece_digests(data, bounds: list[tuple[int, int]], fd: int | None = None) -> list[str]:
-    """SHA-256 of each piece, on both cores (hashlib lets go of the GIL for large buffers); where
-    `data` is the content of the open file `fd`, in a process of its own (see piecehash)."""
-    if fd is not None and len(bounds) > 64 and can_pass_fds():
-        digests = digests_in_process(fd, bounds)
-        if digests is not None:
-            return digests
+def piece_digests(data, bounds: list[tuple[int, int]]) -> list[str]:
+    """SHA-256 of each piece, on both cores (hashlib lets go of the GIL for large buffers)."""
     view = memoryview(data)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             return list(pool.map(lambda b: hashlib.sha256(view[b[0]:b[1]]).hexdigest()[:32], bounds))
     finally:
         view.release()
-
-
-def digests_in_process(fd: int, bounds) -> list[str] | None:
-    try:
-        done = subprocess.run([sys.executable, "-I", "-S", str(Path(__file__).with_name("piecehash.py")), str(fd)],
-                              input="".join(f"{a} {b}\n" for a, b in bounds).encode(), capture_output=True,
-                              pass_fds=(fd,), check=True, timeout=600)
-    except (OSError, subprocess.SubprocessError):  # (a timeout too) the threads hash it then
-        return None
-    digests = done.stdout.decode().split()
-    return digests if len(digests) == len(bounds) else None
 
 
 def piece_store(cache_dir: Path, context: str) -> PieceStore:

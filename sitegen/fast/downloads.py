@@ -1,9 +1,7 @@
 """What is slow to make in the download folder at national scale, kept in the cache folder:
 
 * each piece of coverage.csv deflated on its own, by the piece's content hash (an edit
-  recompresses only the pieces it touched), and the zip's CRC-32 combined from the pieces'
-  (zlib's crc32_combine, where the system's zlib can be reached: hashing 290 MB again takes
-  ~0.15 s of an update);
+  recompresses only the pieces it touched);
 * a member of a megabyte or more (wilayah.csv), and wilayah.csv itself (91,600 rows through the
   csv module take ~0.2 s), by content;
 * the zip, written by the background thread into an anonymous file that the staging folder links
@@ -19,7 +17,7 @@ from pathlib import Path
 
 from ..inputs.data import Region
 from ..pages.downloads import LEVEL, Piece, make_piece, regions_csv
-from ..system import replace_atomically, zlib_crc32_combine
+from ..system import replace_atomically
 from .cache import code_digest
 from .snapshot import LinkedFile
 
@@ -41,9 +39,6 @@ class DownloadCache:
         for stored in self.folder.glob("*.deflate"):
             if stored.stem not in used:
                 stored.unlink(missing_ok=True)
-
-    def combined_crc(self, crcs: list[int], lengths: list[int]) -> int | None:
-        return combined_crc32(crcs, lengths)
 
     def member_piece(self, data: bytes) -> Piece | None:
         if len(data) < MEMBER_FROM:
@@ -87,19 +82,6 @@ def cached_piece(folder: Path | None, key: str, data: bytes, start: int, end: in
         folder.mkdir(parents=True, exist_ok=True)
         replace_atomically(path, (b"P" if made.plain else b"N") + made.crc.to_bytes(4, "little") + made.deflated)
     return made
-
-
-def combined_crc32(crcs: list[int], lengths: list[int]) -> int | None:
-    """The CRC-32 of the pieces one after another, from theirs (zlib's crc32_combine: hashing the
-    290 MB again would take ~0.15 s of an update); None where zlib's library cannot be loaded."""
-    combine = zlib_crc32_combine()
-    if combine is None:
-        return None
-    crc = crcs[0]
-    for piece_crc, length in zip(crcs[1:], lengths[1:]):
-        crc = combine(crc, piece_crc, length)
-    return crc
-
 
 
 def cached_regions_csv(regions: list[Region], cache_dir: Path) -> bytes:

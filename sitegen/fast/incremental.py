@@ -233,7 +233,6 @@ def read_record(cache_dir: Path | None, out: Path, marker_build_id: str | None) 
             record_id(meta["global"], pages, listing) != marker_build_id:  # (the listing is a file of its own)
         return None
     files = listing.decode().split("\n")
-    _last_listing[:] = [files, listing]
     return BuildRecord(marker_build_id, meta["global"], pages, files, meta.get("downloads", ""))
 
 
@@ -241,31 +240,16 @@ def record_id(global_hex: str, pages: PageInputs, listing: bytes) -> str:
     return hashlib.sha256(global_hex.encode() + pages.digests.tobytes() + listing).hexdigest()[:32]
 
 
-_last_listing: list = []  # [files, their listing as stored] of the record read last: an update mostly keeps it
-
-
-def sorted_listing(files: list[str]) -> bytes:
-    """Every file (a sorted list), one a line; an update that makes the same files as the record it
-    read reuses that record's listing (joining 400,000 names takes a while)."""
-    if _last_listing:
-        known, listing = _last_listing
-        if files is known or files == known:  # the same str objects: compared by identity first
-            return listing
-    return "\n".join(files).encode()
-
-
 def write_record(cache_dir: Path, out: Path, global_hex: str, pages: PageInputs, files: list[str],
                  downloads: str) -> str:
     """Store the record; returns its build id (to be written into the output's marker)."""
-    listing = sorted_listing(files)
+    listing = "\n".join(files).encode()
     build_id = record_id(global_hex, pages, listing)
     meta = json.dumps({"format": FORMAT, "build_id": build_id, "global": global_hex,
                        "downloads": downloads, "rows": pages.rows}).encode()
     path = record_path(cache_dir, out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    listing_path = path.with_suffix(".files")
-    if not (_last_listing and listing is _last_listing[1] and listing_path.exists()):  # else: as read
-        replace_atomically(listing_path, listing)
+    replace_atomically(path.with_suffix(".files"), listing)
     replace_atomically(path, lambda file: np.savez(
         file, meta=np.frombuffer(meta, dtype=np.uint8), digests=pages.digests, rates=pages.rates,
         shown=pages.shown, **({"extra": pages.extra} if pages.extra is not None else {})))

@@ -69,12 +69,9 @@ def coverage_member(name: str, file: CoverageFile, cache=None) -> tuple[bytes, M
     if not parts or not all(part.plain for part in parts):
         published = rewritten_csv(data)
         return published, Member(name, len(published), zlib.crc32(published), (deflate(published), END_BLOCK))
-    crc = None
     if cache is not None and file.digests:
         cache.keep_pieces(file.digests)
-        crc = cache.combined_crc([part.crc for part in parts], [len(head), *(end - start for start, end in file.bounds)])
-    return file.copy or data, Member(name, len(data), zlib.crc32(data) if crc is None else crc,
-                                     (*(part.deflated for part in parts), END_BLOCK))
+    return file.copy or data, Member(name, len(data), zlib.crc32(data), (*(part.deflated for part in parts), END_BLOCK))
 
 
 @dataclass(frozen=True)
