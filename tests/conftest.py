@@ -134,13 +134,18 @@ def run_cli():
     return run
 
 
+def copy_bundled_inputs(folder: Path) -> Path:
+    """The bundled Tanah Bumbu site's inputs (data, content, templates, assets) copied into `folder`."""
+    for name in ("data", "content", "templates", "assets"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, folder / name)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def bundled_site(tmp_path_factory) -> Path:
     """One full build of the bundled Tanah Bumbu site, shared by the tests that read it."""
-    work = tmp_path_factory.mktemp("bundled")
-    for folder in ("data", "content", "templates", "assets"):
-        if (REPO / folder).exists():
-            shutil.copytree(REPO / folder, work / folder)
+    work = copy_bundled_inputs(tmp_path_factory.mktemp("bundled"))
     out = work / "_site"
     result = CliRunner().invoke(main, [
         "build", "--data", str(work / "data"), "--content", str(work / "content"),

@@ -12,18 +12,11 @@ from sitegen.build import BuildOptions, build
 from sitegen.fast import cubestate
 from sitegen.inputs import coverage
 
-from conftest import REPO, write_site
+from conftest import REPO, copy_bundled_inputs, write_site
 from test_national import national_files
 from test_portable import differing_files, raise_one_village
 
 SHARED_REGIONS = REPO.parent / "shared" / "data" / "wilayah" / "indonesia_regions.csv"
-
-
-def bundled(folder: Path) -> Path:
-    for name in ("data", "content", "templates", "assets"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, folder / name)
-    return folder
 
 
 def national(folder: Path) -> Path:
@@ -38,7 +31,7 @@ def province(folder: Path) -> Path:
 
     if not SHARED_REGIONS.exists():
         pytest.skip(f"no {SHARED_REGIONS}")
-    bundled(folder)
+    copy_bundled_inputs(folder)
     shutil.rmtree(folder / "data")
     shutil.rmtree(folder / "content")
     (folder / "content" / "news").mkdir(parents=True)
@@ -55,7 +48,7 @@ def build_site(root: Path, fastpath: str, monkeypatch):
     return result
 
 
-@pytest.mark.parametrize("make", [bundled, national, province], ids=["bundled", "national", "province"])
+@pytest.mark.parametrize("make", [copy_bundled_inputs, national, province], ids=["bundled", "national", "province"])
 def test_the_fast_paths_change_no_byte(make, tmp_path, monkeypatch):
     monkeypatch.setattr(coverage, "PIECE_BYTES", 4096)  # several pieces, so an edit leaves most of them cached
     fast, plain = make(tmp_path / "fast"), make(tmp_path / "plain")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import filecmp
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ import pytest
 
 from sitegen import system
 
-from conftest import REPO
+from conftest import copy_bundled_inputs
 
 MARKER = ".sitegen-site"
 
@@ -75,13 +74,6 @@ def differing_files(a: Path, b: Path) -> list[str]:
     return found
 
 
-def bundled_copy(folder: Path) -> Path:
-    for name in ("data", "content", "templates", "assets"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, folder / name)
-    return folder
-
-
 def raise_one_village(data: Path) -> None:
     path = data / "coverage.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -97,7 +89,7 @@ def raise_one_village(data: Path) -> None:
 
 @pytest.mark.parametrize("simulated", sorted(SIMULATIONS))
 def test_simulated_system_builds_the_same_bytes(tmp_path, simulated):
-    native, portable = bundled_copy(tmp_path / "native"), bundled_copy(tmp_path / "portable")
+    native, portable = copy_bundled_inputs(tmp_path / "native"), copy_bundled_inputs(tmp_path / "portable")
     for site, simulation in ((native, ""), (portable, SIMULATIONS[simulated])):
         run_sitegen(site, simulation, "build", "--jobs", "2")
     assert not differing_files(native / "_site", portable / "_site")

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import COVERAGE_CSV, REGIONS_CSV
 from sitegen.inputs.spreadsheets import plain_whole_number, semicolons_to_commas
-from test_portable import bundled_copy, differing_files
+from conftest import copy_bundled_inputs
+from test_portable import differing_files
 
 COVERAGE = "data/coverage.csv"
 
@@ -51,7 +52,7 @@ def test_a_comma_in_a_name_is_quoted():
 
 
 def test_the_bundled_site_from_indonesian_excel_csv_is_byte_identical(tmp_path):
-    comma, semicolon = bundled_copy(tmp_path / "comma"), bundled_copy(tmp_path / "semicolon")
+    comma, semicolon = copy_bundled_inputs(tmp_path / "comma"), copy_bundled_inputs(tmp_path / "semicolon")
     for name in ("coverage.csv", "regions.csv"):
         path = semicolon / "data" / name
         path.write_bytes(as_indonesian_excel(path.read_text(encoding="utf-8")))

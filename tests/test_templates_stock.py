@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from sitegen.output.writer import MARKER
 from sitegen.render import compiled as speedups
 from sitegen.render import environment
 from sitegen.render.environment import DEFAULT_TEMPLATES
+
+from conftest import copy_bundled_inputs
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_ENVIRONMENT = environment.make_environment
@@ -69,10 +70,7 @@ def write_previous(data: Path, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def site_inputs(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("stock")
-    for folder in ("data", "content", "templates", "assets"):
-        if (REPO / folder).exists():
-            shutil.copytree(REPO / folder, work / folder)
+    work = copy_bundled_inputs(tmp_path_factory.mktemp("stock"))
     write_previous(work / "data", work / "previous")
     return work
 
