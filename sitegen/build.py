@@ -30,6 +30,7 @@ from .errors import Problems
 from .render.formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model.cube import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages.downloads import prepare_bulk_files
+from .pages.admin import admin_repo
 from .pages.api import index_json
 from .schema import Lookups
 from . import fast
@@ -211,7 +212,8 @@ def plan_build(options: BuildOptions, inputs: Inputs, site: Site, texts: Texts,
         # every page (and keep no record, so the next build renders every page too).
         return BuildPlan("", None, list(range(len(site.paths))), None)
     settings = {"base_url": inputs.config.base_url, "languages": [l.code for l in LANGUAGES], "strict": options.strict,
-                "news": [(a.slug, a.date.isoformat()) for a in site.news.articles]}
+                "news": [(a.slug, a.date.isoformat()) for a in site.news.articles],
+                "admin_repo": admin_repo(inputs.config.admin) if inputs.config.admin else None}
     global_hex = global_digest(options.data, options.content, options.templates, options.assets, settings,
                                site.cube.periods)
     if previous is not None and previous.global_digest != global_hex:

@@ -33,9 +33,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        # A value quoted as typed may hold a line break: shown as \n, so that one problem is one line
+        # (and no line of a report can pass for a command to GitHub Actions, which reads the log).
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
         if self.line:
-            return f"{self.path}:{self.line}: {self.message}"
-        return f"{self.path}: {self.message}"
+            return f"{self.path}:{self.line}: {message}"
+        return f"{self.path}: {message}"
 
 
 @dataclass
@@ -138,8 +141,6 @@ def escape_property(text: str) -> str:
 def summary_table(problems: Problems) -> str:
     """Every problem as a Markdown table, for the job summary ($GITHUB_STEP_SUMMARY)."""
     rows = [("error", p) for p in sorted(problems.errors)] + [("warning", p) for p in sorted(problems.warnings)]
-    if not rows and not problems._suppressed:
-        return "### sitegen: the input is valid\n"
     out = [f"### sitegen: {problems.error_count()} error(s), {len(problems.warnings)} warning(s)", "",
            "| | file | line | problem |", "|---|---|---:|---|"]
     out += [f"| {kind} | `{p.path}` | {p.line or ''} | {table_cell(p.message)} |" for kind, p in rows]
@@ -149,7 +150,10 @@ def summary_table(problems: Problems) -> str:
 
 
 def table_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """As code, so that a value typed into a file cannot render as a link or HTML in the summary."""
+    text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
 class InputError(Exception):

@@ -105,7 +105,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             if not self.path.split("?", 1)[0].endswith("/"):
                 return super().do_GET()  # redirects to the folder's address, so relative links work
             path = path / "index.html"
-        if path.suffix == ".html" and path.is_file():
+        # The news editor (admin/) is left alone: a reload or an error overlay would take it from its user.
+        if path.suffix == ".html" and path.is_file() and not self.path.split("?", 1)[0].lstrip("/").startswith("admin/"):
             html = path.read_bytes()
             html = html.replace(b"</body>", TAG + b"</body>", 1) if b"</body>" in html else html + TAG
             return self.send_body(html, "text/html; charset=utf-8")

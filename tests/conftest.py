@@ -102,6 +102,7 @@ def outside_github_actions(monkeypatch):
     """The tests run in GitHub Actions too: sitegen's annotations there are tested on their own."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)  # the editor's default repository
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -35,6 +35,7 @@ def free_port() -> int:
 
 
 def test_the_editor_asks_for_exactly_what_an_article_has():
+    """The CMS form and the news contract (inputs/articles.py: NEWS_KEYS) name the same fields."""
     assert {field["name"] for field in ARTICLE_FIELDS} == NEWS_KEYS | {"body"}
     assert all(field["label"] for field in ARTICLE_FIELDS)
 
@@ -48,7 +49,7 @@ def test_the_admin_page_is_published_with_its_configuration(make_site, run_cli):
     assert config["backend"] == {**config["backend"], "name": "github", "repo": "dinas/jamsostek", "branch": "main",
                                  "base_url": "https://oauth.example.org"}
     news = config["collections"][0]
-    assert news["folder"] == "content/news" and news["slug"] == "{{year}}-{{month}}-{{day}}-{{slug}}"
+    assert news["folder"] == "content/news" and news["slug"] == "{{fields.date}}-{{slug}}"
     regions = json.loads((admin / "wilayah.json").read_text(encoding="utf-8"))
     assert ["63.10.01.2005", "Segumbang (63.10.01.2005) — Batu Licin"] in regions
     page = (admin / "index.html").read_text(encoding="utf-8")
@@ -134,7 +135,7 @@ def test_an_article_written_in_the_editor_is_published_where_it_belongs(editing,
     foreign, errors = [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page()
+        page = browser.new_page(timezone_id="Asia/Makassar")  # WITA, as in Tanah Bumbu: the file keeps its date
         page.on("request", lambda request: None if request.url.startswith(allowed + ("data:", "blob:"))
                 else foreign.append(request.url))
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -157,7 +158,7 @@ def test_an_article_written_in_the_editor_is_published_where_it_belongs(editing,
     assert foreign == []
     assert errors == []
 
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()  # the date the editor saw
     written = sorted((root / "content" / "news").glob(f"{today}-*.md"))
     assert [p.name for p in written] == [f"{today}-kader-posyandu-segumbang-terlindungi.md"]
     text = written[0].read_text(encoding="utf-8")

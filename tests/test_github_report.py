@@ -27,7 +27,7 @@ def test_a_broken_file_annotates_its_lines(make_site, run_cli, monkeypatch, tmp_
     annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert annotations == [f'::error file={COVERAGE},line=3,title=sitegen::covered "6x" is not a whole number']
     table = summary.read_text(encoding="utf-8")
-    assert "| error | `data/coverage.csv` | 3 | covered \"6x\" is not a whole number |" in table
+    assert '| error | `data/coverage.csv` | 3 | `covered "6x" is not a whole number` |' in table
     assert table.startswith("### sitegen: 1 error(s), 0 warning(s)")
 
 
@@ -53,7 +53,7 @@ def test_messages_and_properties_are_escaped():
     problems = Problems()
     problems.error("data/a,b:c.csv", 4, "50% of\nthe rows")
     assert github_annotations(problems) == ["::error file=data/a%2Cb%3Ac.csv,line=4,title=sitegen::50%25 of%0Athe rows"]
-    assert "| error | `data/a,b:c.csv` | 4 | 50% of the rows |" in summary_table(problems)
+    assert "| error | `data/a,b:c.csv` | 4 | `50% of the rows` |" in summary_table(problems)
 
 
 def test_beyond_what_github_shows_one_annotation_points_to_the_summary():
@@ -69,5 +69,17 @@ def test_beyond_what_github_shows_one_annotation_points_to_the_summary():
     assert annotations[-1] == "::warning file=data/site.yaml,line=3,title=sitegen::odd"
     table = summary_table(problems)
     assert table.count("| error |") == GITHUB_SHOWN + 5 + 1
-    assert "100 more rows with the same problem (bad count)" in table
-    assert "| warning | `data/site.yaml` | 3 | odd |" in table
+    assert "100 more rows with the same problem (`bad count`)" in table
+    assert "| warning | `data/site.yaml` | 3 | `odd` |" in table
+
+
+def test_a_line_break_typed_into_a_value_cannot_start_a_command(make_site, run_cli, monkeypatch):
+    """A quoted CSV cell may hold a line break: the report shows it as \\n, so no line of the log
+    (which GitHub Actions reads for commands) begins with "::" but sitegen's own annotations."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    make_site({COVERAGE: COVERAGE_CSV.replace(",6,12,", ',"6\n::error file=README.md,line=1::injected",12,', 1)})
+    result = run_cli("check")
+    assert result.exit_code == 1
+    commands = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert commands and all(line.startswith(f"::error file={COVERAGE},line=3,") for line in commands), commands
+    assert "\\n::error file=README.md" in result.stderr

@@ -94,3 +94,15 @@ def test_budgets_from_indonesian_excel(make_site, run_cli, separator, fails):
     make_site({"data/budgets.csv": budgets})
     result = run_cli("check")
     assert (result.exit_code == 1) == fails, result.output
+
+
+@pytest.mark.parametrize("fastpath", ["1", "0"])
+def test_an_unreadable_semicolon_file_is_reported_with_its_line(make_site, run_cli, monkeypatch, fastpath):
+    monkeypatch.setenv("SITEGEN_FASTPATH", fastpath)
+    lines = COVERAGE_CSV.replace(",", ";").splitlines()
+    lines[2] = lines[2].replace(";6;", ';"6;')  # line 3: a quote that is never closed
+    filler = ["2024-04;63.10.01.1007;pekerja_rentan;1;2;src"] * 4000  # more than csv's field limit after it
+    make_site({COVERAGE: "\n".join(lines + filler) + "\n"})
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert f"{COVERAGE}:" in result.stderr and "unreadable CSV" in result.stderr, result.stderr

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import MAX_REPORTED_PER_RULE, Problems
 from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from .files import check_header, decode_utf8, read_bytes
-from .spreadsheets import is_semicolon_csv, semicolons_to_commas
+from .spreadsheets import UnreadableCsv, is_semicolon_csv, semicolons_to_commas
 
 PIECE_BYTES = 256 << 10  # the download zip deflates the file in pieces of whole lines this long
 
@@ -140,7 +140,13 @@ def as_comma_csv(path: Path, data: bytes, problems: Problems) -> bytes | None:
     if not is_semicolon_csv(bytes(header_bytes(data)).decode("utf-8", "replace")):
         return data
     text = decode_utf8(path, bytes(data), problems)
-    return None if text is None else semicolons_to_commas(text).encode("utf-8")
+    if text is None:
+        return None
+    try:
+        return semicolons_to_commas(text).encode("utf-8")
+    except UnreadableCsv as exc:
+        problems.error(path, exc.line, f"unreadable CSV: {exc}")
+        return None
 
 
 def header_bytes(data: bytes) -> bytes:

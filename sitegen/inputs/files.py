@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problems
-from .spreadsheets import first_line, is_semicolon_csv, semicolons_to_commas
+from .spreadsheets import UnreadableCsv, first_line, is_semicolon_csv, semicolons_to_commas
 
 BOM = b"\xef\xbb\xbf"
 
@@ -150,7 +150,11 @@ def csv_records(path: Path, text: str, required: tuple[str, ...], problems: Prob
     Blank lines are skipped; a row with the wrong number of fields is reported, not guessed at.
     """
     if is_semicolon_csv(first_line(text)):
-        text = semicolons_to_commas(text)
+        try:
+            text = semicolons_to_commas(text)
+        except UnreadableCsv as exc:
+            problems.error(path, exc.line, f"unreadable CSV: {exc}")
+            return
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -34,10 +34,23 @@ def first_line(text: str) -> str:
     return text if end < 0 else text[:end]
 
 
+class UnreadableCsv(ValueError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
 def semicolons_to_commas(text: str) -> str:
     """A `;`-separated CSV text as sitegen's comma CSV, with the same lines (a quoted field that spans
-    lines still does) and LF line ends."""
+    lines still does) and LF line ends. Raises UnreadableCsv (with its line) where csv cannot read it."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    try:
+        return rewritten(reader)
+    except csv.Error as exc:
+        raise UnreadableCsv(reader.line_num, str(exc)) from None
+
+
+def rewritten(reader) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = next(reader, None)

@@ -17,7 +17,7 @@ import json
 import os
 from importlib.resources import files
 
-from ..inputs.articles import LANGS, NEWS_KEYS
+from ..inputs.articles import LANGS
 from ..inputs.config import Admin
 from ..render.environment import Renderer
 from .site import Site, Writer
@@ -57,7 +57,6 @@ ARTICLE_FIELDS = (
      "hint": "Selama dicentang, berita tidak tampil di situs."},
     {"name": "body", "label": "Isi berita", "widget": "markdown"},
 )
-assert {field["name"] for field in ARTICLE_FIELDS} == NEWS_KEYS | {"body"}, "the CMS and the news contract differ"
 
 
 def admin_config(admin: Admin, repo: str, site_url: str) -> dict:
@@ -84,7 +83,9 @@ def admin_config(admin: Admin, repo: str, site_url: str) -> dict:
             "name": "berita", "label": "Berita", "label_singular": "Berita",
             "description": "Berita untuk situs. Setiap berita disimpan sebagai satu file di content/news/.",
             "folder": "content/news", "extension": "md", "format": "frontmatter", "create": True, "delete": True,
-            "slug": "{{year}}-{{month}}-{{day}}-{{slug}}", "identifier_field": "title",
+            # The date as typed, not {{year}}-{{month}}-{{day}}: Decap takes those from the date in UTC,
+            # which in WIB, WITA and WIT is the day before for an article dated at local midnight.
+            "slug": "{{fields.date}}-{{slug}}", "identifier_field": "title",
             "media_folder": "", "public_folder": "",
             "summary": "{{date}} · {{title}}", "sortable_fields": ["date", "title"],
             "editor": {"preview": False},  # the site's own preview is `sitegen serve`
