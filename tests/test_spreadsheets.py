@@ -106,3 +106,62 @@ def test_an_unreadable_semicolon_file_is_reported_with_its_line(make_site, run_c
     result = run_cli("check")
     assert result.exit_code == 1
     assert f"{COVERAGE}:" in result.stderr and "unreadable CSV" in result.stderr, result.stderr
+
+
+# --- workbooks ------------------------------------------------------------------------------
+
+def write_workbook(path, csv_text: str, sheet: str = "Cakupan", dates: bool = True) -> None:
+    """coverage.csv as an editor's workbook: numbers as numbers, every other period as a date."""
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = sheet
+    lines = csv_text.splitlines()
+    book.active.append(lines[0].split(","))
+    for i, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        period = cells[0]
+        if dates and i % 2:
+            period = dt.datetime(int(period[:4]), int(period[5:7]), 1)
+        book.active.append([period, cells[1], cells[2], int(cells[3]), int(cells[4]) if cells[4] else None, cells[5]])
+    book.save(path)
+
+
+def test_the_bundled_site_from_a_workbook_is_byte_identical(tmp_path):
+    from sitegen.inputs.coverage import WORKBOOK
+
+    comma, workbook = copy_bundled_inputs(tmp_path / "comma"), copy_bundled_inputs(tmp_path / "workbook")
+    coverage = workbook / "data" / "coverage.csv"
+    write_workbook(workbook / "data" / WORKBOOK, coverage.read_text(encoding="utf-8"))
+    coverage.unlink()
+    for site in (comma, workbook):
+        done = subprocess.run([sys.executable, "-m", "sitegen.cli", "build"], cwd=site, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert differing_files(comma / "_site", workbook / "_site") == []
+
+
+def test_problems_in_a_workbook_name_the_sheet_and_the_row(make_site, run_cli):
+    import openpyxl
+
+    root = make_site({COVERAGE: None})
+    path = root / "data" / "coverage.xlsx"
+    write_workbook(path, COVERAGE_CSV)
+    book = openpyxl.load_workbook(path)
+    book.active["D3"] = "6a"                      # row 3: not a whole number
+    book.active["D5"] = "=B5*2"                   # row 5: a formula no program has computed
+    book.save(path)
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert 'data/coverage.xlsx [Cakupan]:3: covered "6a" is not a whole number' in result.stderr, result.stderr
+    assert ("data/coverage.xlsx [Cakupan]:5: column D (covered): the formula =B5*2 has no saved value; "
+            "open the file in Excel and save it again") in result.stderr
+
+
+def test_a_workbook_and_a_csv_together_are_refused(make_site, run_cli):
+    root = make_site({})
+    write_workbook(root / "data" / "coverage.xlsx", COVERAGE_CSV)
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert "data/coverage.xlsx: coverage.csv is there too: keep one of the two" in result.stderr

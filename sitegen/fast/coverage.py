@@ -133,6 +133,8 @@ def counted_bytes(data, bounds) -> tuple[list[int], int]:
 
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems, cache_dir: Path,
                   prefetched=None) -> CoverageFacts | None:
+    if (data_dir / plain.WORKBOOK).exists():  # a workbook is read the plain way (its cells, not its bytes)
+        return plain.load_coverage(data_dir, lookups, problems)
     path = data_dir / "coverage.csv"
     got = prefetched.result() if prefetched is not None else None
     if got is not None and got.path == path:

@@ -21,7 +21,9 @@ import numpy as np
 from ..errors import MAX_REPORTED_PER_RULE, Problems
 from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from .files import check_header, decode_utf8, read_bytes
-from .spreadsheets import UnreadableCsv, is_semicolon_csv, semicolons_to_commas
+from .spreadsheets import UnreadableCsv, is_semicolon_csv, semicolons_to_commas, workbook_as_csv
+
+WORKBOOK = "coverage.xlsx"  # read instead of coverage.csv where a site keeps its data in Excel
 
 PIECE_BYTES = 256 << 10  # the download zip deflates the file in pieces of whole lines this long
 
@@ -73,10 +75,19 @@ class CoverageFile:
 
 def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems) -> CoverageFacts | None:
     path = data_dir / "coverage.csv"
-    data = read_bytes(path, problems)
-    if data is None:
-        return None
-    data = as_comma_csv(path, data, problems)
+    if (data_dir / WORKBOOK).exists():
+        if path.exists():
+            problems.error(data_dir / WORKBOOK, None, "coverage.csv is there too: keep one of the two")
+            return None
+        converted = workbook_as_csv(data_dir / WORKBOOK, problems)
+        if converted is None:
+            return None
+        data, path = converted  # problems name the sheet and the row: `data/coverage.xlsx [Sheet]:14: ...`
+    else:
+        data = read_bytes(path, problems)
+        if data is None:
+            return None
+        data = as_comma_csv(path, data, problems)
     if data is None:
         return None
     header = read_header(path, data, problems)

@@ -15,8 +15,12 @@ never guessed into something else.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+from pathlib import Path
+
+from ..errors import Problems, display_path
 
 WHOLE_NUMBER_COLUMNS = frozenset({"covered", "eligible", "add_amount"})
 
@@ -76,3 +80,77 @@ def plain_whole_number(value: str) -> str:
         return value
     return stripped.split(",", 1)[0].replace(".", "")
 
+
+
+# --- workbooks (.xlsx) ----------------------------------------------------------------------
+
+def workbook_as_csv(path: Path, problems: Problems) -> tuple[bytes, str] | None:
+    """The first sheet of an Excel workbook as sitegen's comma CSV, row N on line N (so every problem
+    names the row as Excel shows it), and the name to report problems under: `file [sheet]`.
+
+    Cells hold what Excel saved: numbers (a whole number typed as 12 is read as 12, as 12.0 too),
+    text, dates (a `period` typed as a date is its month, when it is the first of the month) and
+    the values formulas had when the file was last saved. A formula without a saved value (a file
+    written by a program, not by Excel) is an error, never an empty cell or a zero."""
+    import openpyxl  # lazy: only for sites whose data is a workbook
+
+    try:
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is no workbook
+        problems.error(path, None, f"cannot be read as an Excel workbook (.xlsx): {exc}")
+        return None
+    try:
+        sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
+        shown = f"{display_path(path)} [{sheet.title}]"
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        header: list[str] = []
+        for number, (row, typed) in enumerate(zip(sheet.iter_rows(values_only=True),
+                                                 formula_sheet.iter_rows(values_only=True)), start=1):
+            cells = []
+            for column, (value, source) in enumerate(zip(row, typed)):
+                name = header[column] if column < len(header) else ""
+                if value is None and isinstance(source, str) and source.startswith("="):
+                    problems.error(shown, number, f"column {get_column_letter(column + 1)} ({name or '?'}): "
+                                                  f"the formula {source} has no saved value; open the file in "
+                                                  f"Excel and save it again")
+                cells.append(cell_text(value, name))
+            while cells and cells[-1] == "":
+                cells.pop()
+            if number == 1:
+                header = [c.strip() for c in cells]
+            if cells:
+                writer.writerow(cells)
+            else:
+                out.write("\n")
+        return out.getvalue().encode("utf-8"), shown
+    finally:
+        values.close()
+        formulas.close()
+
+
+def cell_text(value, column: str) -> str:
+    """A cell's value as the text a CSV export of it holds."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if isinstance(value, dt.date) and column == "period" and value.day == 1:
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def get_column_letter(number: int) -> str:
+    """1 → A, 27 → AA: the column as Excel names it."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
