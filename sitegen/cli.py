@@ -11,6 +11,7 @@ import datetime
 import functools
 import gc
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -183,6 +184,38 @@ def new_news_command(title, content):
     except FileExistsError as exc:
         raise BuildFailed(f"sitegen: {exc.args[0]} already exists; choose another title")
     click.echo(path)
+
+
+@new_group.command("data-template")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default="data", show_default=True,
+              help="Folder with site.yaml, regions.csv, segments.yaml, sources.yaml.")
+@click.option("--period", help="The month to fill in, YYYY-MM (default: the month of as_of in site.yaml).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default="template-cakupan.xlsx",
+              show_default=True, help="The workbook to write.")
+def new_data_template_command(data, period, out):
+    """Write an Excel workbook to fill in one month of coverage data for the site's own villages:
+    codes and names filled in, segment and source chosen from drop-down lists, and a sheet that
+    explains each column (in Bahasa Indonesia). Saved as data/coverage.xlsx, it builds as it is.
+
+    Exit codes: 0 written, 1 invalid site data or a file of that name exists, 2 usage error.
+    """
+    from .inputs.config import load_site_config  # lazy: only for `sitegen new`
+    from .inputs.data import HEADLINE_GROUPS, load_regions, load_segments, load_sources  # lazy: only for `sitegen new`
+    from .inputs.spreadsheets import write_data_template  # lazy: openpyxl only for `sitegen new data-template`
+
+    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise click.BadParameter(f"{period!r} is not a month such as 2025-04", param_hint="--period")
+    if out.exists():
+        raise BuildFailed(f"sitegen: {out} already exists; choose another --out")
+    problems = Problems()
+    config = load_site_config(data, problems)
+    regions = load_regions(data, config.root_region if config else None, problems)
+    segments, sources = load_segments(data, problems), load_sources(data, problems)
+    if problems or not (config and regions and segments and sources):
+        raise BuildFailed("\n".join(problems.report_lines()) + "\nsitegen: fix these before making a template")
+    count = write_data_template(out, regions, segments, sources, period or config.as_of.strftime("%Y-%m"),
+                                config.root_region, HEADLINE_GROUPS)
+    click.echo(f"{out} ({count} rows to fill in)")
 
 
 # A national build holds a million long-lived objects (regions, paths, tables): with Python's default

@@ -165,3 +165,35 @@ def test_a_workbook_and_a_csv_together_are_refused(make_site, run_cli):
     result = run_cli("check")
     assert result.exit_code == 1
     assert "data/coverage.xlsx: coverage.csv is there too: keep one of the two" in result.stderr
+
+
+def test_the_data_template_filled_in_builds_first_time(make_site, run_cli):
+    import openpyxl
+
+    root = make_site({COVERAGE: None})
+    result = run_cli("new", "data-template", "--out", "template.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "template.xlsx (7 rows to fill in)" in result.output  # 3 villages × 2 village segments, 1 for the root
+    book = openpyxl.load_workbook(root / "template.xlsx")
+    assert book.sheetnames == ["Cakupan", "Daftar", "Petunjuk"]
+    sheet = book["Cakupan"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("period", "region_code", "nama_wilayah", "segment", "covered", "eligible", "source")
+    assert ("2025-04", "63.10.01.2005", "Segumbang", "perangkat_desa", None, None, "src") in rows
+    assert ("2025-04", "63.10", "Kabupaten Tanah Bumbu", "penerima_upah", None, None, "src") in rows
+    lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"}
+    assert lists == {"D2:D8": "=Daftar!$A$2:$A$4", "G2:G8": "=Daftar!$B$2:$B$2"}
+    for row in sheet.iter_rows(min_row=2):
+        row[4].value, row[5].value = 7, 10   # the editor fills in covered and eligible
+    book.save(root / "data" / "coverage.xlsx")
+    result = run_cli("build")
+    assert result.exit_code == 0, result.output
+    village = (root / "_site" / "desa" / "63-10-01-2005-segumbang" / "index.html").read_text(encoding="utf-8")
+    assert "<dd>14</dd>" in village  # 7 + 7 covered in its two segments
+
+
+def test_the_data_template_does_not_overwrite_a_file(make_site, run_cli):
+    root = make_site({})
+    (root / "template.xlsx").write_bytes(b"keep")
+    result = run_cli("new", "data-template", "--out", "template.xlsx")
+    assert result.exit_code == 1 and (root / "template.xlsx").read_bytes() == b"keep"

@@ -24,6 +24,7 @@ KINDS = {"kabupaten": {"kabupaten", "kota"}, "desa": {"desa", "kelurahan", "desa
 REGION_COLUMNS = ("code", "name", "level", "parent_code", "kind")
 
 GROUPS = ("ekosistem_desa", "pekerja_rentan", "formal", "informal")
+HEADLINE_GROUPS = GROUPS[:2]  # reported per desa/kelurahan, the headline figures; the others for the root region
 PROGRAMS = ("JKK", "JKM", "JHT", "JP", "JKP")
 SEGMENT_KEYS = {"id", "name", "description", "group", "programs"}
 SOURCE_KEYS = {"id", "publisher", "title", "date", "url", "note", "illustrative"}

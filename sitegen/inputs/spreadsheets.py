@@ -154,3 +154,80 @@ def get_column_letter(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(ord("A") + rest) + letters
     return letters
+
+
+# --- the data-entry template ------------------------------------------------------------------
+
+TEMPLATE_COLUMNS = ("period", "region_code", "nama_wilayah", "segment", "covered", "eligible", "source")
+TEMPLATE_HELP = (
+    ("period", "Bulan data, TAHUN-BULAN, misalnya 2025-04 (boleh juga tanggal 1 bulan itu)."),
+    ("region_code", "Kode wilayah Kemendagri. Sudah terisi: jangan diubah."),
+    ("nama_wilayah", "Nama wilayah, hanya untuk memudahkan pengisian (tidak dibaca sitegen)."),
+    ("segment", "Kelompok pekerja: pilih dari daftar (lihat lembar Daftar)."),
+    ("covered", "Jumlah pekerja yang sudah terlindungi BPJS Ketenagakerjaan: bilangan bulat, misalnya 12."),
+    ("eligible", "Jumlah seluruh pekerja kelompok ini di wilayah itu (boleh kosong bila tidak diketahui); "
+                 "tidak boleh lebih kecil dari covered."),
+    ("source", "Sumber data: pilih dari daftar (id di sources.yaml)."),
+)
+
+
+def write_data_template(path: Path, regions, segments, sources, period: str, root_code: str,
+                        village_groups: tuple[str, ...]) -> int:
+    """An .xlsx to fill in for one month: a row per desa/kelurahan and segment reported per desa, and
+    a row per other segment for the root region; segment and source chosen from drop-down lists; a
+    sheet explaining each column. Saved as data/coverage.xlsx (or exported to CSV) it builds as it is.
+    Returns the number of rows to fill in."""
+    import openpyxl  # lazy: only for `sitegen new data-template`
+    from openpyxl.styles import Font  # lazy: as openpyxl
+    from openpyxl.worksheet.datavalidation import DataValidation  # lazy: as openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Cakupan"
+    sheet.append(list(TEMPLATE_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    village = [s for s in segments if s.group in village_groups]
+    other = [s for s in segments if s.group not in village_groups]
+    names = {r.code: r.name for r in regions}
+    rows = [(r.code, s.id) for r in regions if r.level == "desa" for s in village]
+    rows += [(root_code, s.id) for s in other]
+    default_source = sources[0].id if len(sources) == 1 else None
+    for code, segment in rows:
+        sheet.append([period, code, names.get(code, ""), segment, None, None, default_source])
+    lists = book.create_sheet("Daftar")
+    lists.append(["segment", "source"])
+    for i in range(max(len(segments), len(sources))):
+        lists.append([segments[i].id if i < len(segments) else None, sources[i].id if i < len(sources) else None])
+    last = len(rows) + 1
+    for column, listed, count in (("segment", "A", len(segments)), ("source", "B", len(sources))):
+        target = get_column_letter(TEMPLATE_COLUMNS.index(column) + 1)
+        choice = DataValidation(type="list", formula1=f"=Daftar!${listed}$2:${listed}${count + 1}",
+                                allow_blank=False, showErrorMessage=True, errorTitle="Pilih dari daftar",
+                                error=f"Isi {column} dengan salah satu pilihan di lembar Daftar.")
+        sheet.add_data_validation(choice)
+        choice.add(f"{target}2:{target}{last}")
+    numbers = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                             showErrorMessage=True, errorTitle="Bilangan bulat",
+                             error="Isi dengan bilangan bulat 0 atau lebih.")
+    sheet.add_data_validation(numbers)
+    numbers.add(f"{get_column_letter(TEMPLATE_COLUMNS.index('covered') + 1)}2:"
+                f"{get_column_letter(TEMPLATE_COLUMNS.index('eligible') + 1)}{last}")
+    for letter, width in zip("ABCDEFG", (10, 16, 28, 18, 10, 10, 26)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    guide = book.create_sheet("Petunjuk")
+    guide.append(["kolom", "arti"])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for row in TEMPLATE_HELP:
+        guide.append(list(row))
+    guide.append([])
+    guide.append(["", "Simpan sebagai data/coverage.xlsx (lembar Cakupan harus lembar pertama), atau sebagai "
+                      "CSV UTF-8 lalu tambahkan barisnya ke data/coverage.csv. Jalankan sitegen check: setiap "
+                      "masalah disebut dengan lembar dan barisnya."])
+    guide.column_dimensions["A"].width = 14
+    guide.column_dimensions["B"].width = 100
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return len(rows)

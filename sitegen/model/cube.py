@@ -15,9 +15,7 @@ import numpy as np
 
 from ..inputs.coverage import CoverageFacts
 from ..schema import cell_key
-from ..inputs.data import LEVELS, Region, Segment, Source
-
-HEADLINE_GROUPS = ("ekosistem_desa", "pekerja_rentan")
+from ..inputs.data import HEADLINE_GROUPS, LEVELS, Region, Segment, Source
 
 
 @dataclass(frozen=True)
