@@ -30,7 +30,9 @@ LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 # One entry per front-matter key of an article (and the body): the CMS's widget, label and hint.
 ARTICLE_FIELDS = (
     {"name": "title", "label": "Judul", "widget": "string",
-     "hint": "Judul berita, seperti yang akan tampil di situs."},
+     "hint": "Judul berita, seperti yang akan tampil di situs.",
+     # The file name is made from the title; Decap keeps _ and ~ in it, which sitegen's names do not allow.
+     "pattern": ["^[^_~]*$", "Judul tidak boleh memuat tanda _ atau ~, karena nama file berita dibuat dari judul"]},
     {"name": "date", "label": "Tanggal", "widget": "datetime", "format": "YYYY-MM-DD", "default": "{{now}}",
      "date_format": "YYYY-MM-DD", "time_format": False,
      "hint": "Tanggal terbit. Nama file berita diawali tanggal ini."},
