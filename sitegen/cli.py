@@ -245,7 +245,7 @@ def run(stage, options):
 def report_to_github(problems: Problems) -> None:
     """Under GitHub Actions: each problem also as an annotation on its line of the pull request, and
     all of them in the job summary."""
-    if os.environ.get("GITHUB_ACTIONS") != "true" or not (problems.errors or problems.warnings or problems.error_count()):
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not (problems.error_count() or problems.warnings):
         return
     for line in github_annotations(problems):
         click.echo(line)

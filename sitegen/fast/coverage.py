@@ -146,8 +146,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems, cache_di
             data = read_bytes(path, problems)
             data, copy = (plain.as_comma_csv(path, data, problems) if data is not None else None), None
         elif not publishable_as_is(taken.data):  # a BOM or `;`: published as sitegen's CSV, not as it is
-            raw = bytes(taken.data)
-            data, copy = plain.as_comma_csv(path, raw[len(BOM):] if raw.startswith(BOM) else raw, problems), None
+            data, copy = plain.as_comma_csv(path, bytes(taken.data), problems), None
         else:
             data, copy = taken
         bounds = digests = None

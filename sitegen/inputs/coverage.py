@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import MAX_REPORTED_PER_RULE, Problems
 from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
-from .files import check_header, decode_utf8, read_bytes
+from .files import BOM, check_header, decode_utf8, read_bytes
 from .spreadsheets import UnreadableCsv, is_semicolon_csv, semicolons_to_commas, workbook_as_csv
 
 WORKBOOK = "coverage.xlsx"  # read instead of coverage.csv where a site keeps its data in Excel
@@ -146,8 +146,10 @@ def check_across_rows(path: Path, rows: Rows, period_index, periods, lookups: Lo
 # --- reading --------------------------------------------------------------------------
 
 def as_comma_csv(path: Path, data: bytes, problems: Problems) -> bytes | None:
-    """The file as sitegen's comma CSV: as it is, or rewritten when Excel saved it with `;`
-    (inputs/spreadsheets.py); None after reporting that it is not UTF-8."""
+    """The file as sitegen's comma CSV: as it is (without a BOM), or rewritten when Excel saved it with
+    `;` (inputs/spreadsheets.py); None after reporting that it is not UTF-8."""
+    if data[:len(BOM)] == BOM:
+        data = data[len(BOM):]
     if not is_semicolon_csv(bytes(header_bytes(data)).decode("utf-8", "replace")):
         return data
     text = decode_utf8(path, bytes(data), problems)
