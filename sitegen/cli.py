@@ -21,6 +21,7 @@ import click
 from . import __version__
 from .fast.early import start_coverage_read
 from .errors import InputError, OutputError, Problems, github_annotations, summary_table
+from .publish.hosts import HOSTS
 
 # numpy's OpenBLAS would start a thread per core that spins after each call; sitegen does no
 # linear algebra worth sharing out, and those threads take CPU from the build's own.
@@ -162,6 +163,103 @@ def check_links_command(site, base_path, data):
     if problems:
         raise BuildFailed("\n".join(problems) + f"\nsitegen: {len(problems)} broken link(s)")
     click.echo(f"sitegen: every internal link in {site} works")
+
+
+@main.command("deploy")
+@click.argument("site", type=click.Path(path_type=Path, file_okay=False), default="_site")
+@click.option("--to", "target", metavar="s3://BUCKET/PREFIX", envvar="SITEGEN_DEPLOY_TO",
+              help="The bucket and folder to publish to (s3://BUCKET/ for the bucket's root).")
+@click.option("--endpoint-url", default=None, metavar="URL",
+              help="The storage service's address, for R2, MinIO or GCS (default: AWS_ENDPOINT_URL, else AWS S3).")
+@click.option("--region", default=None, help="The bucket's region (default: AWS_REGION or the AWS profile's).")
+@click.option("--dry-run", is_flag=True, help="Print what would be uploaded and deleted, and change nothing.")
+@click.option("--max-deletes", type=int, default=256, show_default=True,
+              help="Stop before changing anything if more objects than this would be deleted; -1 for no limit.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=128), default=16, show_default=True,
+              help="Requests at once.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=".sitegen-cache",
+              show_default=True, envvar="SITEGEN_CACHE_DIR",
+              help="Where sitegen remembers what it uploaded (saves reading each object's digest again).")
+@click.option("--check", "host", type=click.Choice(sorted(HOSTS)), default=None,
+              help="Check the site against this host's limits (size, files, file size, files per folder); "
+                   "alone, only check.")
+def deploy_command(site, target, endpoint_url, region, dry_run, max_deletes, jobs, cache_dir, host):
+    """Publish a built SITE (default _site) to object storage (S3, Cloudflare R2, Google Cloud Storage,
+    MinIO), uploading only the files whose bytes changed and deleting objects the site no longer has.
+
+    Credentials come from the usual AWS settings: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or
+    AWS_PROFILE), AWS_REGION, AWS_ENDPOINT_URL.
+
+    Exit codes: 0 published (or, with --check alone, the site fits the host), 1 failed (nothing
+    half-done is left that the same command cannot finish) or over the host's limits, 2 usage error.
+    """
+    if host is None and target is None:
+        raise click.UsageError("give the target with --to s3://BUCKET/PREFIX (or --check HOST to check limits)")
+    if host is not None:
+        check_host_limits(site, host)
+    if target is not None:
+        publish(site, target, endpoint_url, region, dry_run, max_deletes, jobs, cache_dir)
+
+
+def check_host_limits(site: Path, host: str) -> None:
+    from .publish.hosts import check_site_for_host  # lazy: only for `sitegen deploy --check`
+
+    if not site.is_dir():
+        raise BuildFailed(f"sitegen: {site} is not a folder: build the site first")
+    problems, files, size = check_site_for_host(site, host)
+    if problems:
+        raise BuildFailed("\n".join(f"{site}: {problem}" for problem in problems) +
+                          f"\nsitegen: {site} does not fit {HOSTS[host].name}; docs/deploy.md says which host fits")
+    click.echo(f"sitegen: {site} ({files:,} files, {human_bytes(size)}) fits {HOSTS[host].name}")
+
+
+def publish(site, target, endpoint_url, region, dry_run, max_deletes, jobs, cache_dir) -> None:
+    from .publish.deploy import deploy, too_many_deletes  # lazy: boto3 only for `sitegen deploy`
+    from .publish.s3 import DeployError, parse_target  # lazy: boto3 only for `sitegen deploy`
+
+    bar = None
+
+    def show_plan(plan) -> None:
+        nonlocal bar
+        if dry_run:
+            for file in plan.uploads:
+                click.echo(f"upload {file.key} ({human_bytes(file.size)})")
+            for key in plan.deletes:
+                click.echo(f"delete {key}")
+            if 0 <= max_deletes < len(plan.deletes):
+                click.echo(f"warning: {too_many_deletes(plan, parsed, max_deletes)}", err=True)
+        elif plan.uploads:
+            bar = click.progressbar(length=plan.upload_bytes, label="uploading", file=sys.stderr,
+                                    show_pos=False, show_percent=True, show_eta=True)
+            bar.__enter__()
+
+    try:
+        parsed = parse_target(target)
+        done = deploy(site, parsed, endpoint_url=endpoint_url, region=region, cache_dir=cache_dir,
+                      dry_run=dry_run, max_deletes=max_deletes, jobs=jobs, on_plan=show_plan,
+                      on_uploaded=lambda file: bar.update(file.size) if bar else None)
+    except DeployError as exc:
+        raise BuildFailed(f"sitegen: {exc}")
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    plan = done.plan
+    if done.dry_run:
+        click.echo(f"sitegen: dry run, nothing changed: {site} to {parsed} would upload {len(plan.uploads):,} "
+                   f"file(s) ({human_bytes(plan.upload_bytes)}) and delete {len(plan.deletes):,}; "
+                   f"{plan.unchanged:,} unchanged (planned in {done.planning_seconds:.1f} s)")
+    else:
+        click.echo(f"sitegen: {site} to {parsed}: uploaded {len(plan.uploads):,} file(s) "
+                   f"({human_bytes(plan.upload_bytes)}), deleted {len(plan.deletes):,}, {plan.unchanged:,} "
+                   f"unchanged (planned in {done.planning_seconds:.1f} s, done in {done.seconds:.1f} s)")
+
+
+def human_bytes(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return f"{size:,.1f} GB"
 
 
 @main.group("new")

@@ -154,3 +154,21 @@ def bundled_site(tmp_path_factory) -> Path:
         catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out
+
+
+CHROMIUM = Path(os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium"))  # GitHub's runners: google-chrome
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by Playwright; skipped where there is none, except in CI."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("Chromium is required in CI: apt-get install -y chromium (or set SITEGEN_CHROMIUM)")
+        pytest.skip(f"no {CHROMIUM} (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -19,6 +19,7 @@ ALLOWED = {
     "pages": {"inputs", "model", "render"},
     "output": {"inputs", "model", "render", "pages"},
     "fast": {"inputs", "model", "render", "pages", "output"},
+    "publish": {"output"},
 }
 LEAVES = {"errors", "schema", "system"}
 ORCHESTRATORS = {"build", "cli", "serve"}

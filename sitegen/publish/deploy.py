@@ -1,0 +1,165 @@
+"""`sitegen deploy`: put a built site into a bucket, sending only the files whose bytes changed.
+
+    hash the site → list the bucket → plan → upload resources, data, pages → delete what is gone
+
+Like `hugo deploy`, it compares content, not times: each object keeps its digest in its
+metadata. Uploads go in stages (upload_stage), and deletions come last, so a reader meets the
+old site or the new one, never a page whose stylesheet or chart bundle is missing. Every step
+can be repeated: a deploy stopped half-way is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, TypeVar
+
+from ..output.writer import MARKER, journal_path
+from ..system import Busy, hold_lock
+from .plan import LocalFile, Plan, hash_site, make_plan
+from .s3 import Bucket, DeployError, Stored, Target, read_state, state_path, write_state
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_MAX_DELETES = 256   # as hugo deploy's maxDeletes: more needs --max-deletes
+LIST_RANGE = 10_000         # keys a listing thread covers
+DELETE_BATCH = 1000         # keys one DeleteObjects request takes
+
+
+@dataclass
+class Deployed:
+    plan: Plan
+    seconds: float
+    planning_seconds: float
+    dry_run: bool
+
+
+def deploy(site: Path, target: Target, *, endpoint_url: str | None = None, region: str | None = None,
+           cache_dir: Path | None = None, dry_run: bool = False, max_deletes: int = DEFAULT_MAX_DELETES,
+           jobs: int = 16, on_plan: Callable[[Plan], None] | None = None,
+           on_uploaded: Callable[[LocalFile], None] | None = None) -> Deployed:
+    started = time.perf_counter()
+    check_site(site)
+    try:
+        lock = hold_lock(site.parent / f".{site.name}.sitegen-lock")  # (a build must not rewrite it meanwhile)
+    except Busy:
+        raise DeployError(f"a sitegen build is writing {site} right now; deploy when it has finished") from None
+    try:
+        bucket = Bucket(target, endpoint_url, region, connections=jobs)
+        bucket.check()
+        local = hash_site(site)
+        state_file = state_path(cache_dir, target, bucket.endpoint) if cache_dir else None
+        known = read_state(state_file) if state_file else {}
+        try:
+            stored = list_bucket(bucket, [file.key for file in local], jobs)
+            remote, known = stored_digests(bucket, stored, known, jobs)
+            plan = make_plan(local, remote)
+            planned = time.perf_counter() - started
+            if on_plan:
+                on_plan(plan)
+            if dry_run:
+                return Deployed(plan, time.perf_counter() - started, planned, True)
+            if 0 <= max_deletes < len(plan.deletes):
+                raise DeployError(too_many_deletes(plan, target, max_deletes))
+            upload_and_delete(bucket, plan, known, jobs, on_uploaded)
+        finally:
+            if state_file:
+                write_state(state_file, target, known)
+    finally:
+        lock.release()
+    return Deployed(plan, time.perf_counter() - started, planned, False)
+
+
+def upload_and_delete(bucket: Bucket, plan: Plan, known: dict[str, tuple[str, str]], jobs: int,
+                      on_uploaded: Callable[[LocalFile], None] | None) -> None:
+    """Carry the plan out, stage by stage, recording in `known` each object as it is done."""
+    for stage in plan.stages():
+        for file, etag in parallel(jobs, lambda file: (file, bucket.upload(file)), stage):
+            known[file.key] = (etag, file.digest)
+            if on_uploaded:
+                on_uploaded(file)
+    for batch in chunks(plan.deletes, DELETE_BATCH):
+        bucket.delete(batch)
+        for key in batch:
+            known.pop(key, None)
+
+
+def check_site(site: Path) -> None:
+    if not site.is_dir():
+        raise DeployError(f"{site} is not a folder: build the site first (sitegen build --out {site})")
+    if not (site / MARKER).is_file():
+        raise DeployError(f"{site} was not built by sitegen (it has no {MARKER} file): deploy the folder "
+                          f"`sitegen build` writes (default _site)")
+    if journal_path(site).exists():
+        raise DeployError(f"an update of {site} was interrupted: run `sitegen build` again before deploying")
+
+
+def too_many_deletes(plan: Plan, target: Target, max_deletes: int) -> str:
+    return (f"this deploy would delete {len(plan.deletes):,} objects from {target}, more than --max-deletes "
+            f"{max_deletes} allows (is it the right target, and the whole site?). Look at the plan with --dry-run; "
+            f"if it is right, run again with --max-deletes {len(plan.deletes)} (or -1 for no limit). "
+            f"Nothing was changed.")
+
+
+def list_bucket(bucket: Bucket, local_keys: list[str], jobs: int) -> dict[str, Stored]:
+    """Every object under the target's prefix. A large bucket is listed in key ranges at once, cut
+    at the site's own keys (every LIST_RANGE-th), so that 392,150 objects take seconds, not minutes."""
+    cuts = local_keys[LIST_RANGE::LIST_RANGE]
+    ranges = list(zip([None, *cuts], [*cuts, None]))
+    found: dict[str, Stored] = {}
+    for part in parallel(jobs, lambda bounds: bucket.list_range(*bounds), ranges):
+        found.update(part)
+    return found
+
+
+def stored_digests(bucket: Bucket, stored: dict[str, Stored], known: dict[str, tuple[str, str]],
+                   jobs: int) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
+    """The digest of each object in the bucket: from the record of what this machine uploaded when
+    the object's ETag is still the recorded one, else from the object's own metadata (one HEAD each:
+    objects uploaded elsewhere, or by a deploy that stopped before it could record them)."""
+    digests: dict[str, str | None] = {}
+    current: dict[str, tuple[str, str]] = {}
+    unknown = []
+    for key, item in stored.items():
+        record = known.get(key)
+        if record is not None and record[0] == item.etag:
+            digests[key] = record[1]
+            current[key] = record
+        else:
+            unknown.append(key)
+    for key, head in parallel(jobs, lambda key: (key, bucket.stored_digest(key)), unknown):
+        if head is None:
+            continue  # deleted since the listing
+        etag, digest = head
+        digests[key] = digest
+        if digest:
+            current[key] = (etag, digest)
+    return digests, current
+
+
+def parallel(jobs: int, work: Callable[[T], R], items: Iterable[T]) -> Iterable[R]:
+    """work(item) for every item on `jobs` threads, results in the caller's thread as they finish. At
+    most a few per thread are queued, and the first failure cancels the rest and is raised."""
+    pending: set[Future] = set()
+    with ThreadPoolExecutor(jobs) as pool:
+        try:
+            for item in items:
+                pending.add(pool.submit(work, item))
+                if len(pending) >= jobs * 4:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    yield from (future.result() for future in done)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def chunks(items: list[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

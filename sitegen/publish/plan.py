@@ -1,0 +1,152 @@
+"""What a deploy changes: the built site against what the bucket holds, compared by content.
+
+Each object carries the digest of its bytes and of the headers it is served with; a file is
+uploaded only when the bucket has no object of that digest under its key. Modification times
+say nothing here (every CI build writes every file anew), and an ETag is no content hash for a
+multipart upload or an encrypted bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Named here rather than asked of `mimetypes`, which reads the system's registry on Windows (where
+# .js has been text/plain) and gives no charset.
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".geojson": "application/geo+json; charset=utf-8",
+    ".webmanifest": "application/manifest+json; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".wasm": "application/wasm",
+    ".zip": "application/zip",
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+UNKNOWN_TYPE = "application/octet-stream"
+
+# A file whose name carries its content's hash (assets/style.d82be76d42.css) never changes under
+# that name: browsers and CDNs may keep it for a year. Everything else (pages, feeds, API files,
+# downloads) changes in place at the next deploy, so caches keep it for five minutes.
+FINGERPRINTED = re.compile(r"(?:^|/)assets/[^/]+\.[0-9a-f]{10}\.[A-Za-z0-9]+$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=300"
+
+# Upload order: what pages load (stylesheets, scripts, images) first, then data files, then the
+# pages and feeds that refer to them, so a reader never gets a page whose resources are missing.
+RESOURCE_SUFFIXES = {".css", ".js", ".mjs", ".wasm", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico",
+                     ".woff", ".woff2"}
+PAGE_SUFFIXES = {".html", ".xml"}
+
+DIGEST_FORMAT = b"sitegen-deploy-1"
+
+
+def content_type(key: str) -> str:
+    return CONTENT_TYPES.get(os.path.splitext(key)[1].lower(), UNKNOWN_TYPE)
+
+
+def cache_control(key: str) -> str:
+    return IMMUTABLE if FINGERPRINTED.search(key) else SHORT
+
+
+def upload_stage(key: str) -> int:
+    """0 for resources pages load, 1 for data files, 2 for pages and feeds."""
+    suffix = os.path.splitext(key)[1].lower()
+    return 0 if suffix in RESOURCE_SUFFIXES else 2 if suffix in PAGE_SUFFIXES else 1
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    key: str      # the path inside the site, with "/" (also the object's key after the prefix)
+    path: str     # where it is on disk
+    size: int
+    digest: str   # of its bytes and of the headers it is served with (object_digest)
+
+
+def object_digest(path: str, key: str) -> str:
+    digest = hashlib.sha256(DIGEST_FORMAT)
+    digest.update(f"\0{content_type(key)}\0{cache_control(key)}\0".encode())
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def site_listing(site: Path) -> list[tuple[str, str, int]]:
+    """(key, path, size) of every file of the site, sorted by key. Names starting with "." are
+    sitegen's own (the marker) or a system's, never pages: they are not published."""
+    found = []
+    stack = [("", os.fspath(site))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file():
+                    found.append((prefix + entry.name, entry.path, entry.stat().st_size))
+    found.sort()
+    return found
+
+
+def hash_site(site: Path, jobs: int = 4) -> list[LocalFile]:
+    """Every file of the site with its digest (hashlib lets go of the GIL: threads share the work)."""
+    listing = site_listing(site)
+    with ThreadPoolExecutor(jobs) as pool:
+        digests = pool.map(lambda item: object_digest(item[1], item[0]), listing, chunksize=64)
+        return [LocalFile(key, path, size, digest) for (key, path, size), digest in zip(listing, digests)]
+
+
+@dataclass
+class Plan:
+    uploads: list[LocalFile] = field(default_factory=list)   # in upload order
+    deletes: list[str] = field(default_factory=list)          # keys, sorted
+    unchanged: int = 0
+
+    @property
+    def upload_bytes(self) -> int:
+        return sum(file.size for file in self.uploads)
+
+    def stages(self) -> list[list[LocalFile]]:
+        """The uploads in the groups that go one after the other (see upload_stage)."""
+        groups: list[list[LocalFile]] = [[], [], []]
+        for file in self.uploads:
+            groups[upload_stage(file.key)].append(file)
+        return [group for group in groups if group]
+
+
+def make_plan(local: list[LocalFile], remote: dict[str, str | None]) -> Plan:
+    """`remote` maps each key the bucket holds (under the prefix) to the digest sitegen stored with
+    it, or None for an object of unknown content (not uploaded by sitegen)."""
+    plan = Plan()
+    for file in local:
+        if file.key in remote and remote[file.key] == file.digest:
+            plan.unchanged += 1
+        else:
+            plan.uploads.append(file)
+    plan.uploads.sort(key=lambda file: (upload_stage(file.key), file.key))
+    keys = {file.key for file in local}
+    plan.deletes = sorted(key for key in remote if key not in keys)
+    return plan
