@@ -217,6 +217,9 @@ def publish(site, target, endpoint_url, region, dry_run, max_deletes, jobs, cach
     from .publish.deploy import deploy, too_many_deletes  # lazy: boto3 only for `sitegen deploy`
     from .publish.s3 import DeployError, parse_target  # lazy: boto3 only for `sitegen deploy`
 
+    for name in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_PROFILE"):
+        if os.environ.get(name) == "":  # (a workflow's unset variable arrives as an empty one)
+            del os.environ[name]
     bar = None
 
     def show_plan(plan) -> None:

@@ -15,7 +15,7 @@ import yaml
 from conftest import REPO
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-DEPLOY_BUILD = 'sitegen build --strict --base-url "$PAGES_URL"'
+DEPLOY_BUILD = 'sitegen build --strict --base-url "$SITE_URL"'
 
 
 def test_both_workflows_exist():
@@ -58,6 +58,25 @@ def test_deploy_permissions_and_concurrency():
     for path in ("data/**", "content/**", "templates/**", "assets/**", "sitegen/**", "pyproject.toml"):
         assert f'- "{path}"' in deploy
     assert "schedule:" in deploy and "workflow_dispatch:" in deploy
+
+
+def test_deploy_goes_to_pages_or_to_object_storage_with_the_cache_kept():
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["build"]["steps"]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".sitegen-cache"
+    assert "${{ github.run_id }}" in cache["with"]["key"]  # a new key each run (a cache entry is never updated)
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])  # restored from the latest
+    build = next(step for step in steps if step.get("name") == "Build")
+    assert steps.index(cache) < steps.index(build)
+    storage = next(step for step in steps if step.get("name") == "Publish to object storage")
+    assert storage["if"] == "vars.DEPLOY_TO != ''" and storage["run"].startswith("sitegen deploy _site")
+    assert storage["env"]["SITEGEN_DEPLOY_TO"] == "${{ vars.DEPLOY_TO }}"
+    assert storage["env"]["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_SECRET_ACCESS_KEY }}"
+    pages = [step for step in steps if "pages" in step.get("uses", "")] + [workflow["jobs"]["deploy"]]
+    assert all(item["if"] == "vars.DEPLOY_TO == ''" for item in pages)
+    fits = next(step for step in steps if step.get("run", "").startswith("sitegen deploy _site --check"))
+    assert fits["run"] == "sitegen deploy _site --check github-pages" and fits["if"] == "vars.DEPLOY_TO == ''"
 
 
 def test_pull_requests_are_tested_on_linux_windows_and_macos():
