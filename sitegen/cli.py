@@ -247,14 +247,16 @@ def publish(site, target, endpoint_url, region, dry_run, max_deletes, jobs, cach
         if bar is not None:
             bar.__exit__(None, None, None)
     plan = done.plan
+    steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in done.steps.items())
+    planned = f"planned in {done.planning_seconds:.1f} s: {steps}; {done.heads:,} digest(s) read from the bucket"
     if done.dry_run:
         click.echo(f"sitegen: dry run, nothing changed: {site} to {parsed} would upload {len(plan.uploads):,} "
                    f"file(s) ({human_bytes(plan.upload_bytes)}) and delete {len(plan.deletes):,}; "
-                   f"{plan.unchanged:,} unchanged (planned in {done.planning_seconds:.1f} s)")
+                   f"{plan.unchanged:,} unchanged ({planned})")
     else:
         click.echo(f"sitegen: {site} to {parsed}: uploaded {len(plan.uploads):,} file(s) "
                    f"({human_bytes(plan.upload_bytes)}), deleted {len(plan.deletes):,}, {plan.unchanged:,} "
-                   f"unchanged (planned in {done.planning_seconds:.1f} s, done in {done.seconds:.1f} s)")
+                   f"unchanged ({planned}; done in {done.seconds:.1f} s)")
 
 
 def human_bytes(size: int) -> str:

@@ -27,8 +27,11 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
+from sitegen.output.writer import MARKER
+from sitegen.publish import deploy as deploy_module
+from sitegen.publish import s3 as s3_module
 from sitegen.publish.hosts import HOSTS, over_limits
-from sitegen.publish.plan import IMMUTABLE, SHORT, content_type
+from sitegen.publish.plan import IMMUTABLE, SHORT, cache_control, content_type, upload_stage
 
 from conftest import copy_bundled_inputs, write_site
 from test_national import move_person, national_files
@@ -141,7 +144,6 @@ def test_first_deploy_uploads_the_site_and_a_second_uploads_nothing(aws, bucket,
     local = site_digests(site)
     assert counts(first.output) == (len(local), 0, 0)
     assert bucket_digests(aws, bucket, "jamsostek/") == local  # every byte of every file, nothing else
-    assert ".sitegen-site" not in local
 
     second = deploy(site, f"s3://{bucket}/jamsostek/")
     assert second.exit_code == 0, second.output
@@ -167,6 +169,75 @@ def test_objects_are_served_with_their_type_and_cache_lifetime(aws, bucket, bund
     assert aws.head_object(Bucket=bucket, Key="unduh/data.zip")["ContentType"] == "application/zip"
     assert len(page["Metadata"]["sitegen-digest"]) == 64
     assert content_type("a/b.unknown") == "application/octet-stream"
+    fingerprinted = {p.name for p in (site / "assets").iterdir() if cache_control(f"assets/{p.name}") == IMMUTABLE}
+    assert fingerprinted == {p.name for p in (site / "assets").iterdir() if p.suffix in (".css", ".js")}
+    assert len(fingerprinted) == 4  # style, charts, search, vega; not icon.svg, nor a site's own photo
+    assert cache_control("assets/photo.2024010112.jpg") == SHORT
+
+
+def small_site(root: Path, files: dict[str, bytes]) -> Path:
+    for key, data in {MARKER: b"", **files}.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    return root
+
+
+def test_resources_go_up_before_data_and_pages_and_deletions_come_last(aws, bucket, tmp_path, monkeypatch):
+    for stale in ("old/index.html", "assets/style.0000000000.css"):
+        aws.put_object(Bucket=bucket, Key=stale, Body=b"old")
+    site = small_site(tmp_path / "_site", {
+        "index.html": b"<p>home", "desa/a/index.html": b"<p>a", "feed.xml": b"<feed/>",
+        "api/a.json": b"{}", "unduh/a.csv": b"a,b\n", "assets/style.0123456789.css": b"p{}",
+        "assets/charts.0123456789.js": b"1", "assets/icon.svg": b"<svg/>"})
+    calls = []
+    upload, delete = s3_module.Bucket.upload, s3_module.Bucket.delete
+    monkeypatch.setattr(s3_module.Bucket, "upload", lambda self, file: (calls.append(("upload", file.key)),
+                                                                       upload(self, file))[1])
+    monkeypatch.setattr(s3_module.Bucket, "delete", lambda self, keys: (calls.append(("delete", tuple(keys))),
+                                                                        delete(self, keys))[1])
+    deploy_module.deploy(site, s3_module.parse_target(f"s3://{bucket}/"), cache_dir=tmp_path / "cache", jobs=4)
+    order = [upload_stage(key) if kind == "upload" else 3 for kind, key in calls]
+    assert order == sorted(order) and set(order) == {0, 1, 2, 3}
+    assert {key for kind, key in calls if kind == "upload" and upload_stage(key) == 0} == {
+        "assets/style.0123456789.css", "assets/charts.0123456789.js", "assets/icon.svg"}
+    assert calls[-1] == ("delete", ("assets/style.0000000000.css", "old/index.html"))
+
+
+def test_a_large_bucket_is_listed_in_ranges_and_large_files_go_up_in_parts(aws, bucket, tmp_path, monkeypatch):
+    monkeypatch.setattr(deploy_module, "LIST_RANGE", 4)   # ranges cut at every 4th key of the site
+    monkeypatch.setattr(s3_module, "PAGE_SIZE", 3)        # and each range read 3 keys a request
+    monkeypatch.setattr(s3_module, "MULTIPART_FROM", 5 << 20)  # (5 MiB: S3's smallest part)
+    files = {f"desa/{i:02d}/index.html": f"<p>{i}".encode() for i in range(23)}
+    files["unduh/cakupan.csv"] = b"x" * (6 << 20)
+    site = small_site(tmp_path / "_site", files)
+    cuts = sorted(files)[4::4]
+    strays = [*cuts[:2], "desa/00a", "desa/99/index.html", "zzz"]  # at the cuts, between and after them
+    for key in ["site/" + key for key in strays] + ["sitemap.xml", "sites/other.html"]:
+        aws.put_object(Bucket=bucket, Key=key, Body=b"stray")
+    target = s3_module.parse_target(f"s3://{bucket}/site")
+    done = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache", jobs=4, max_deletes=-1)
+    assert len(done.plan.uploads) == len(files) and done.plan.deletes == ["desa/00a", "desa/99/index.html", "zzz"]
+    assert set(bucket_etags(aws, bucket)) == {f"site/{key}" for key in files} | {"sitemap.xml", "sites/other.html"}
+    large = aws.head_object(Bucket=bucket, Key="site/unduh/cakupan.csv")
+    assert "-" in large["ETag"]  # a multipart upload's ETag: no MD5 of the content
+    assert large["ContentType"] == "text/csv; charset=utf-8" and len(large["Metadata"]["sitegen-digest"]) == 64
+    again = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache", jobs=4)
+    assert (len(again.plan.uploads), again.plan.deletes, again.heads) == (0, [], 0)
+    fresh = deploy_module.deploy(site, target, cache_dir=tmp_path / "other-cache", jobs=4)
+    assert (len(fresh.plan.uploads), fresh.heads) == (0, len(files))  # digests read from the metadata
+
+
+def test_an_object_changed_in_place_is_put_back(aws, bucket, tmp_path):
+    site = small_site(tmp_path / "_site", {"index.html": b"<p>home", "a/index.html": b"<p>a"})
+    target = s3_module.parse_target(f"s3://{bucket}/")
+    deploy_module.deploy(site, target, cache_dir=tmp_path / "cache")
+    time.sleep(2.1)  # (LastModified has whole seconds)
+    # Same bytes (so the same ETag), other headers: only the time tells it changed.
+    aws.copy_object(Bucket=bucket, Key="index.html", CopySource={"Bucket": bucket, "Key": "index.html"},
+                    MetadataDirective="REPLACE", ContentType="text/plain", Metadata={})
+    done = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache")
+    assert [file.key for file in done.plan.uploads] == ["index.html"] and done.heads == 1
+    assert aws.head_object(Bucket=bucket, Key="index.html")["ContentType"] == "text/html; charset=utf-8"
 
 
 def test_a_one_village_change_uploads_exactly_the_changed_files(aws, bucket, tmp_path, monkeypatch):

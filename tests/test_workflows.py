@@ -63,14 +63,18 @@ def test_deploy_permissions_and_concurrency():
 def test_deploy_goes_to_pages_or_to_object_storage_with_the_cache_kept():
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8"))
     steps = workflow["jobs"]["build"]["steps"]
-    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache/restore@"))
     assert cache["with"]["path"] == ".sitegen-cache"
     assert "${{ github.run_id }}" in cache["with"]["key"]  # a new key each run (a cache entry is never updated)
     assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])  # restored from the latest
     build = next(step for step in steps if step.get("name") == "Build")
     assert steps.index(cache) < steps.index(build)
+    save = next(step for step in steps if step.get("uses", "").startswith("actions/cache/save@"))
+    assert save["if"] == "always()" and save["with"] == {"path": ".sitegen-cache", "key": cache["with"]["key"]}
+    assert steps.index(save) == len(steps) - 1
     storage = next(step for step in steps if step.get("name") == "Publish to object storage")
-    assert storage["if"] == "vars.DEPLOY_TO != ''" and storage["run"].startswith("sitegen deploy _site")
+    assert storage["if"] == "vars.DEPLOY_TO != '' && github.ref == 'refs/heads/main'"
+    assert storage["run"].startswith("sitegen deploy _site")
     assert storage["env"]["SITEGEN_DEPLOY_TO"] == "${{ vars.DEPLOY_TO }}"
     assert storage["env"]["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_SECRET_ACCESS_KEY }}"
     pages = [step for step in steps if "pages" in step.get("uses", "")] + [workflow["jobs"]["deploy"]]

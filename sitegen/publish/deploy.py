@@ -10,6 +10,7 @@ can be repeated: a deploy stopped half-way is finished by running it again.
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Callable, Iterable, TypeVar
 from ..output.writer import MARKER, journal_path
 from ..system import Busy, hold_lock
 from .plan import LocalFile, Plan, hash_site, make_plan
-from .s3 import Bucket, DeployError, Stored, Target, read_state, state_path, write_state
+from .s3 import Bucket, DeployError, Record, Stored, Target, read_state, state_path, write_state
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,6 +36,8 @@ class Deployed:
     seconds: float
     planning_seconds: float
     dry_run: bool
+    steps: dict[str, float]   # seconds of the planning's steps: hashing, listing, heads
+    heads: int                # objects whose digest had to be read from their metadata
 
 
 def deploy(site: Path, target: Target, *, endpoint_url: str | None = None, region: str | None = None,
@@ -50,35 +53,43 @@ def deploy(site: Path, target: Target, *, endpoint_url: str | None = None, regio
     try:
         bucket = Bucket(target, endpoint_url, region, connections=jobs)
         bucket.check()
-        local = hash_site(site)
+        steps = {"hashing": time.perf_counter()}
+        local = hash_site(site, jobs=min(jobs, 2 * (os.cpu_count() or 2)))
         state_file = state_path(cache_dir, target, bucket.endpoint) if cache_dir else None
         known = read_state(state_file) if state_file else {}
         try:
+            steps["listing"] = time.perf_counter()
             stored = list_bucket(bucket, [file.key for file in local], jobs)
-            remote, known = stored_digests(bucket, stored, known, jobs)
+            steps["heads"] = time.perf_counter()
+            remote, known, heads = stored_digests(bucket, stored, known, jobs)
+            steps["end"] = time.perf_counter()
             plan = make_plan(local, remote)
             planned = time.perf_counter() - started
+            steps = {name: steps[after] - steps[name] for name, after in zip(steps, list(steps)[1:])}
+            if not dry_run and 0 <= max_deletes < len(plan.deletes):
+                raise DeployError(too_many_deletes(plan, target, max_deletes))
             if on_plan:
                 on_plan(plan)
             if dry_run:
-                return Deployed(plan, time.perf_counter() - started, planned, True)
-            if 0 <= max_deletes < len(plan.deletes):
-                raise DeployError(too_many_deletes(plan, target, max_deletes))
+                return Deployed(plan, time.perf_counter() - started, planned, True, steps, heads)
             upload_and_delete(bucket, plan, known, jobs, on_uploaded)
         finally:
             if state_file:
-                write_state(state_file, target, known)
+                try:
+                    write_state(state_file, target, known)
+                except OSError:
+                    pass  # (only a cost: the next deploy reads the digests it cannot find recorded)
     finally:
         lock.release()
-    return Deployed(plan, time.perf_counter() - started, planned, False)
+    return Deployed(plan, time.perf_counter() - started, planned, False, steps, heads)
 
 
-def upload_and_delete(bucket: Bucket, plan: Plan, known: dict[str, tuple[str, str]], jobs: int,
+def upload_and_delete(bucket: Bucket, plan: Plan, known: dict[str, Record], jobs: int,
                       on_uploaded: Callable[[LocalFile], None] | None) -> None:
     """Carry the plan out, stage by stage, recording in `known` each object as it is done."""
     for stage in plan.stages():
-        for file, etag in parallel(jobs, lambda file: (file, bucket.upload(file)), stage):
-            known[file.key] = (etag, file.digest)
+        for file, (etag, when) in parallel(jobs, lambda file: (file, bucket.upload(file)), stage):
+            known[file.key] = (etag, file.digest, when)
             if on_uploaded:
                 on_uploaded(file)
     for batch in chunks(plan.deletes, DELETE_BATCH):
@@ -115,19 +126,20 @@ def list_bucket(bucket: Bucket, local_keys: list[str], jobs: int) -> dict[str, S
     return found
 
 
-def stored_digests(bucket: Bucket, stored: dict[str, Stored], known: dict[str, tuple[str, str]],
-                   jobs: int) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
+def stored_digests(bucket: Bucket, stored: dict[str, Stored], known: dict[str, Record],
+                   jobs: int) -> tuple[dict[str, str | None], dict[str, Record], int]:
     """The digest of each object in the bucket: from the record of what this machine uploaded when
-    the object's ETag is still the recorded one, else from the object's own metadata (one HEAD each:
-    objects uploaded elsewhere, or by a deploy that stopped before it could record them)."""
+    the object is still the one recorded (same ETag, not modified since), else from the object's
+    own metadata (one HEAD each: objects uploaded elsewhere, changed in place, or by a deploy that
+    stopped before it could record them)."""
     digests: dict[str, str | None] = {}
-    current: dict[str, tuple[str, str]] = {}
+    current: dict[str, Record] = {}
     unknown = []
     for key, item in stored.items():
         record = known.get(key)
-        if record is not None and record[0] == item.etag:
+        if record is not None and record[0] == item.etag and item.modified <= record[2]:
             digests[key] = record[1]
-            current[key] = record
+            current[key] = (item.etag, record[1], item.modified)
         else:
             unknown.append(key)
     for key, head in parallel(jobs, lambda key: (key, bucket.stored_digest(key)), unknown):
@@ -135,9 +147,9 @@ def stored_digests(bucket: Bucket, stored: dict[str, Stored], known: dict[str, t
             continue  # deleted since the listing
         etag, digest = head
         digests[key] = digest
-        if digest:
-            current[key] = (etag, digest)
-    return digests, current
+        if digest and etag == stored[key].etag:
+            current[key] = (etag, digest, stored[key].modified)
+    return digests, current, len(unknown)
 
 
 def parallel(jobs: int, work: Callable[[T], R], items: Iterable[T]) -> Iterable[R]:

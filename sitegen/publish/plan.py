@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +46,11 @@ CONTENT_TYPES = {
 }
 UNKNOWN_TYPE = "application/octet-stream"
 
-# A file whose name carries its content's hash (assets/style.d82be76d42.css) never changes under
-# that name: browsers and CDNs may keep it for a year. Everything else (pages, feeds, API files,
-# downloads) changes in place at the next deploy, so caches keep it for five minutes.
-FINGERPRINTED = re.compile(r"(?:^|/)assets/[^/]+\.[0-9a-f]{10}\.[A-Za-z0-9]+$")
+# A file whose name carries its content's hash (assets/style.d82be76d42.css: the names sitegen's
+# build fingerprints) never changes under that name: browsers and CDNs may keep it for a year.
+# Everything else (pages, feeds, API files, downloads, a site's own images) changes in place at the
+# next deploy, so caches keep it for five minutes.
+FINGERPRINTED = re.compile(r"assets/(?:style|charts|search|vega)\.[0-9a-f]{10}\.(?:css|js)")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 
@@ -66,7 +68,7 @@ def content_type(key: str) -> str:
 
 
 def cache_control(key: str) -> str:
-    return IMMUTABLE if FINGERPRINTED.search(key) else SHORT
+    return IMMUTABLE if FINGERPRINTED.fullmatch(key) else SHORT
 
 
 def upload_stage(key: str) -> int:
@@ -94,7 +96,8 @@ def object_digest(path: str, key: str) -> str:
 
 def site_listing(site: Path) -> list[tuple[str, str, int]]:
     """(key, path, size) of every file of the site, sorted by key. Names starting with "." are
-    sitegen's own (the marker) or a system's, never pages: they are not published."""
+    sitegen's own (the marker) or a system's, never pages: they are not published. Keys are NFC, as
+    URLs are written (macOS may hand names back decomposed)."""
     found = []
     stack = [("", os.fspath(site))]
     while stack:
@@ -106,7 +109,8 @@ def site_listing(site: Path) -> list[tuple[str, str, int]]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((f"{prefix}{entry.name}/", entry.path))
                 elif entry.is_file():
-                    found.append((prefix + entry.name, entry.path, entry.stat().st_size))
+                    found.append((unicodedata.normalize("NFC", prefix + entry.name), entry.path,
+                                  entry.stat().st_size))
     found.sort()
     return found
 
@@ -115,7 +119,7 @@ def hash_site(site: Path, jobs: int = 4) -> list[LocalFile]:
     """Every file of the site with its digest (hashlib lets go of the GIL: threads share the work)."""
     listing = site_listing(site)
     with ThreadPoolExecutor(jobs) as pool:
-        digests = pool.map(lambda item: object_digest(item[1], item[0]), listing, chunksize=64)
+        digests = pool.map(lambda item: object_digest(item[1], item[0]), listing)
         return [LocalFile(key, path, size, digest) for (key, path, size), digest in zip(listing, digests)]
 
 

@@ -9,6 +9,7 @@ Google Cloud Storage's S3 interface work as well as S3.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import gzip
 import hashlib
 import json
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import boto3.exceptions
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
@@ -27,11 +29,14 @@ from .plan import LocalFile, cache_control, content_type
 DIGEST_KEY = "sitegen-digest"   # the object's metadata entry (x-amz-meta-sitegen-digest)
 MULTIPART_FROM = 64 << 20        # larger files go up in parts (the 290 MB national CSV)
 PAGE_SIZE = 1000                 # keys per listing request (the most S3 returns)
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,253}[a-z0-9]")
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken",
                     "AuthorizationHeaderMalformed", "InvalidClientTokenId", "403", "Forbidden"}
 MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
+# Stores that do not take S3's multi-object delete as boto3 sends it (older MinIO and Ceph want a
+# Content-MD5; GCS has no multi-object delete): objects are then deleted one by one.
+NO_BATCH_DELETE_CODES = {"NotImplemented", "MissingContentMD5", "InvalidRequest"}
 
 
 class DeployError(Exception):
@@ -65,6 +70,7 @@ def parse_target(text: str) -> Target:
 class Stored:
     size: int
     etag: str
+    modified: float   # LastModified, seconds since the epoch
 
 
 class Bucket:
@@ -79,8 +85,12 @@ class Bucket:
             # Not every S3-compatible store takes the CRC trailers boto3 adds by default since 1.36.
             request_checksum_calculation="when_required", response_checksum_validation="when_required")
         with storage_errors(self.describe(endpoint_url)):
-            self.client = boto3.session.Session(region_name=region).client("s3", endpoint_url=endpoint_url,
-                                                                            config=config)
+            try:
+                self.client = boto3.session.Session(region_name=region or None).client(
+                    "s3", endpoint_url=endpoint_url or None, config=config)
+            except ValueError as exc:  # botocore's "Invalid endpoint: ..."
+                raise DeployError(f"{exc}: give the storage's address with its scheme, e.g. "
+                                  f"https://<account>.r2.cloudflarestorage.com") from None
         self.endpoint = self.client.meta.endpoint_url
         self.transfer = TransferConfig(multipart_threshold=MULTIPART_FROM, multipart_chunksize=MULTIPART_FROM,
                                        max_concurrency=4)
@@ -93,9 +103,10 @@ class Bucket:
         return storage_errors(self.describe(), self.target.bucket, during)
 
     def check(self) -> None:
-        """Fail early, before anything is read or sent, when the bucket or the credentials are wrong."""
+        """Fail early, before anything is read or sent, when the bucket or the credentials are wrong
+        (a listing, not HeadBucket: GCS's object roles may list objects but not read the bucket)."""
         with self.errors():
-            self.client.head_bucket(Bucket=self.target.bucket)
+            self.client.list_objects_v2(Bucket=self.target.bucket, Prefix=self.target.prefix, MaxKeys=1)
 
     def list_range(self, after: str | None, until: str | None) -> dict[str, Stored]:
         """The objects whose keys (after the prefix) sort after `after` and up to `until`."""
@@ -111,7 +122,7 @@ class Bucket:
                     key = item["Key"][len(prefix):]
                     if until is not None and key > until:
                         return found
-                    found[key] = Stored(item["Size"], item["ETag"])
+                    found[key] = Stored(item["Size"], item["ETag"], item["LastModified"].timestamp())
                 if not answer.get("IsTruncated"):
                     return found
                 request.pop("StartAfter", None)
@@ -128,23 +139,33 @@ class Bucket:
                 raise
         return head["ETag"], head.get("Metadata", {}).get(DIGEST_KEY)
 
-    def upload(self, file: LocalFile) -> str:
-        """Put one file with its headers and digest; returns the object's new ETag."""
+    def upload(self, file: LocalFile) -> tuple[str, float]:
+        """Put one file with its headers and digest; returns the object's new ETag and a time no
+        earlier than its LastModified (the answer's Date)."""
         headers = {"ContentType": content_type(file.key), "CacheControl": cache_control(file.key),
                    "Metadata": {DIGEST_KEY: file.digest}}
         key = self.target.prefix + file.key
         with self.errors("uploading " + file.key):
             if file.size < MULTIPART_FROM:
                 with open(file.path, "rb") as body:
-                    return self.client.put_object(Bucket=self.target.bucket, Key=key, Body=body, **headers)["ETag"]
+                    answer = self.client.put_object(Bucket=self.target.bucket, Key=key, Body=body, **headers)
+                return answer["ETag"], answered_at(answer)
             self.client.upload_file(file.path, self.target.bucket, key, ExtraArgs=headers, Config=self.transfer)
-            return self.client.head_object(Bucket=self.target.bucket, Key=key)["ETag"]
+            head = self.client.head_object(Bucket=self.target.bucket, Key=key)
+            return head["ETag"], head["LastModified"].timestamp()
 
     def delete(self, keys: list[str]) -> None:
-        """Delete up to 1,000 objects in one request."""
+        """Delete up to 1,000 objects in one request (one by one where the store has no such request)."""
         with self.errors("deleting"):
-            answer = self.client.delete_objects(Bucket=self.target.bucket, Delete={
-                "Objects": [{"Key": self.target.prefix + key} for key in keys], "Quiet": True})
+            try:
+                answer = self.client.delete_objects(Bucket=self.target.bucket, Delete={
+                    "Objects": [{"Key": self.target.prefix + key} for key in keys], "Quiet": True})
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) not in NO_BATCH_DELETE_CODES:
+                    raise
+                for key in keys:
+                    self.client.delete_object(Bucket=self.target.bucket, Key=self.target.prefix + key)
+                return
         failed = answer.get("Errors") or []
         if failed:
             first = failed[0]
@@ -156,13 +177,26 @@ def error_code(exc: botocore.exceptions.ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def answered_at(answer: dict) -> float:
+    date = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:  # (a Date has whole seconds, a LastModified may have milliseconds of the same second)
+        return email.utils.parsedate_to_datetime(date).timestamp() + 1
+    except (TypeError, ValueError):
+        return 0.0  # (no usable Date: the record is not trusted, and the next deploy reads the digest)
+
+
 @contextlib.contextmanager
 def storage_errors(where: str, bucket: str = "", during: str = ""):
     """Turn the storage service's failures into a DeployError that says what to do."""
     again = " Nothing is lost: run the same command again to finish the deploy." if during else ""
     context = f" while {during}" if during else ""
     try:
-        yield
+        try:
+            yield
+        except boto3.exceptions.S3UploadFailedError as exc:  # a multipart upload wraps the real failure
+            if isinstance(exc.__context__, botocore.exceptions.BotoCoreError | botocore.exceptions.ClientError):
+                raise exc.__context__ from None
+            raise DeployError(f"{where}{context}: {exc}.{again}") from None
     except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError) as exc:
         raise DeployError(f"no credentials for {where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                           f"(or AWS_PROFILE) in the environment ({exc})") from None
@@ -184,26 +218,31 @@ def storage_errors(where: str, bucket: str = "", during: str = ""):
         raise DeployError(f"{where}{context}: {exc}.{again}") from None
 
 
-# What sitegen knows of the objects it uploaded: key -> (ETag, digest). An object whose ETag is
-# still the one recorded holds those bytes; any other object's digest is read from its metadata.
-# Kept in the cache folder, so that a deploy lists the bucket but does not ask for 392,150 heads.
+# What sitegen knows of the objects in the bucket: key -> (ETag, digest, time). An object whose
+# listed ETag is the recorded one and that was not modified after the recorded time holds what the
+# record says (the time catches a copy that changed only the headers, which keeps the ETag); any
+# other object's digest is read from its metadata. Kept in the cache folder, so that a deploy lists
+# the bucket but does not ask for 392,150 heads.
 
 def state_path(cache_dir: Path, target: Target, endpoint: str) -> Path:
     name = hashlib.sha256(f"{endpoint}\0{target}".encode()).hexdigest()[:16]
     return cache_dir / "deploy" / f"{name}.json.gz"
 
 
-def read_state(path: Path) -> dict[str, tuple[str, str]]:
+Record = tuple[str, str, float]
+
+
+def read_state(path: Path) -> dict[str, Record]:
     try:
         stored = json.loads(gzip.decompress(path.read_bytes()))
-    except (OSError, ValueError, EOFError):
+        if stored.get("format") != STATE_FORMAT:
+            return {}
+        return {key: (str(etag), str(digest), float(when)) for key, (etag, digest, when) in stored["objects"].items()}
+    except Exception:  # noqa: BLE001 - a damaged record only costs a HEAD per object
         return {}
-    if stored.get("format") != STATE_FORMAT:
-        return {}
-    return {key: (etag, digest) for key, (etag, digest) in stored["objects"].items()}
 
 
-def write_state(path: Path, target: Target, objects: dict[str, tuple[str, str]]) -> None:
+def write_state(path: Path, target: Target, objects: dict[str, Record]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps({"format": STATE_FORMAT, "target": str(target), "objects": dict(sorted(objects.items()))},
                       separators=(",", ":")).encode()
