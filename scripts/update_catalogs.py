@@ -20,6 +20,10 @@ What it does, with Babel's Python API and the mapping in `babel.cfg`:
    until a translator checks it and removes the `fuzzy` flag.
 3. Prints the entries that still need a translator: empty or fuzzy.
 
+The problem reports (`tr("...")` in `sitegen/**.py`, see sitegen/errors.py) are a second
+domain, the other way round: English msgids in `sitegen/locale/problems.pot`, translated into
+Bahasa Indonesia in `sitegen/locale/id/LC_MESSAGES/problems.po`; the same steps apply.
+
 Then translate those entries in the `.po` and run `python -m pytest tests/test_i18n.py`.
 No `.mo` file is made: `sitegen.render.i18n.translations()` compiles the `.po` at run time.
 
@@ -56,8 +60,16 @@ HEADER = """\
 DATE_LINES = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\n', re.MULTILINE)
 
 
-def po_path(code: str) -> Path:
-    return Path("sitegen/locale") / code / "LC_MESSAGES" / "messages.po"
+PROBLEMS_POT = Path("sitegen/locale/problems.pot")
+PROBLEM_LANGUAGES = ("id",)  # every language but English, the msgids of problem reports
+PROBLEMS_HEADER = """\
+# Problem reports of sitegen (errors and warnings about the input). The msgids are English.
+# Made by scripts/update_catalogs.py; translate the empty and fuzzy entries.
+#"""
+
+
+def po_path(code: str, domain: str = "messages") -> Path:
+    return Path("sitegen/locale") / code / "LC_MESSAGES" / f"{domain}.po"
 
 
 def extract(root: Path = ROOT) -> Catalog:
@@ -73,6 +85,20 @@ def extract(root: Path = ROOT) -> Catalog:
     catalog = Catalog(project="sitegen", header_comment=HEADER, fuzzy=False, charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
             str(root), method_map, options_map, keywords=DEFAULT_KEYWORDS, comment_tags=COMMENT_TAGS,
+            strip_comment_tags=True, directory_filter=only_the_package):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def extract_problems(root: Path = ROOT) -> Catalog:
+    """Every `tr("...")` message (problem reports) of the package's Python modules."""
+    def only_the_package(path: str) -> bool:
+        rel = Path(path).relative_to(root).parts
+        return rel[0] == SOURCE_DIR and not any(part.startswith((".", "_")) for part in rel)
+
+    catalog = Catalog(project="sitegen", header_comment=PROBLEMS_HEADER, fuzzy=False, charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(root), [("sitegen/**.py", "python")], {}, keywords={"tr": None, "tr_noop": None}, comment_tags=COMMENT_TAGS,
             strip_comment_tags=True, directory_filter=only_the_package):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
@@ -103,16 +129,16 @@ def differs(path: Path, new: bytes) -> bool:
     return DATE_LINES.sub(b"", path.read_bytes()) != DATE_LINES.sub(b"", new)
 
 
-def updated_catalog(template: Catalog, path: Path, code: str) -> Catalog:
+def updated_catalog(template: Catalog, path: Path, code: str, header: str = HEADER) -> Catalog:
     if path.exists():
         with path.open("rb") as fileobj:
             catalog = read_po(fileobj, locale=code, abort_invalid=True)
     else:
-        catalog = Catalog(locale=code, project="sitegen", header_comment=HEADER, charset="utf-8")
+        catalog = Catalog(locale=code, project="sitegen", header_comment=header, charset="utf-8")
     catalog.update(template, update_creation_date=False)
     catalog.fuzzy = False  # completeness is judged per entry, not by a header flag
     catalog.language_team = LANGUAGE_TEAMS.get(code, code)
-    catalog.header_comment = HEADER
+    catalog.header_comment = header
     return catalog
 
 
@@ -124,15 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
 
-    template = extract(root)
-    print(f"{len(template)} messages in {POT}")
     stale = []
-    files = {POT: po_bytes(template)}
+    files = {}
     catalogs = {}
-    for code in LANGUAGES:
-        catalog = updated_catalog(template, root / po_path(code), code)
-        catalogs[code] = catalog
-        files[po_path(code)] = po_bytes(catalog)
+    for template, pot, languages, domain, header in (
+            (extract(root), POT, LANGUAGES, "messages", HEADER),
+            (extract_problems(root), PROBLEMS_POT, PROBLEM_LANGUAGES, "problems", PROBLEMS_HEADER)):
+        print(f"{len(template)} messages in {pot}")
+        files[pot] = po_bytes(template)
+        for code in languages:
+            catalog = updated_catalog(template, root / po_path(code, domain), code, header)
+            catalogs[po_path(code, domain)] = catalog
+            files[po_path(code, domain)] = po_bytes(catalog)
     for rel, data in files.items():
         if differs(root / rel, data):
             stale.append(rel)
@@ -141,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
                 (root / rel).write_bytes(data)
                 print(f"wrote {rel}")
     incomplete = False
-    for code, catalog in catalogs.items():
+    for path, catalog in catalogs.items():
         todo = needs_work(catalog)
         incomplete = incomplete or bool(todo)
-        print(f"{po_path(code)}: {len(catalog) - len(todo)} of {len(catalog)} translated, {len(todo)} to do")
+        print(f"{path}: {len(catalog) - len(todo)} of {len(catalog)} translated, {len(todo)} to do")
         for message in todo:
             where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
             kind = "fuzzy" if message.fuzzy else "empty"

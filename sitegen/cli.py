@@ -20,7 +20,7 @@ import click
 
 from . import __version__
 from .fast.early import start_coverage_read
-from .errors import InputError, OutputError, Problems, github_annotations, summary_table
+from .errors import InputError, OutputError, Problems, github_annotations, summary_table, tr, use_report_language
 from .publish.hosts import HOSTS
 
 # numpy's OpenBLAS would start a thread per core that spins after each call; sitegen does no
@@ -38,8 +38,19 @@ class BuildFailed(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
+def set_report_language(code: str) -> None:
+    from .render.i18n import problem_translations  # lazy: babel's catalog reader only for Indonesian reports
+
+    use_report_language(str if code == "en" else problem_translations(code).gettext)
+
+
+def report_language_option(ctx, param, value) -> None:
+    if value is not None:
+        set_report_language(value)
+
+
 def input_options(command):
-    """Options shared by `build` and `check`."""
+    """Options shared by `build`, `check` and `serve`."""
     options = [
         click.option("--data", type=click.Path(path_type=Path, file_okay=False), default="data", show_default=True,
                      help="Folder with site.yaml, regions.csv, segments.yaml, sources.yaml, coverage.csv."),
@@ -55,6 +66,10 @@ def input_options(command):
         click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=".sitegen-cache",
                      show_default=True, envvar="SITEGEN_CACHE_DIR",
                      help="Where chart specs and the Vega bundle are cached between builds."),
+        click.option("--lang", type=click.Choice(["id", "en"]), default=None, expose_value=False, is_eager=True,
+                     callback=report_language_option,
+                     help="Language of the problems reported: id (Bahasa Indonesia) or en. Default: from the "
+                          "locale (SITEGEN_LANG, LANGUAGE, LC_ALL, LANG=id_ID..., Windows' own), else English."),
     ]
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
 
@@ -66,6 +81,9 @@ def main():
 
     Exit codes: 0 success, 1 invalid input, 2 usage error.
     """
+    from .render.i18n import report_language_of_environment  # lazy: see the note on the pipeline above
+
+    set_report_language(report_language_of_environment())
 
 
 @main.command("build")
@@ -333,14 +351,15 @@ def run(stage, options):
         result = stage(options)
     except InputError as exc:
         for problem in exc.problems.warnings:
-            click.echo(f"warning: {problem}", err=True)
+            click.echo(tr("warning: {problem}", problem=problem), err=True)
         report_to_github(exc.problems)
         lines = exc.problems.report_lines()
-        raise BuildFailed("\n".join(lines) + f"\nsitegen: {exc.problems.error_count()} error(s); nothing was written")
+        raise BuildFailed("\n".join(lines) + "\n" + tr("sitegen: {count} error(s); nothing was written",
+                                                        count=exc.problems.error_count()))
     except OutputError as exc:
         raise BuildFailed(f"sitegen: {exc}")
     for problem in result.warnings:
-        click.echo(f"warning: {problem}", err=True)
+        click.echo(tr("warning: {problem}", problem=problem), err=True)
     report_to_github(Problems(warnings=list(result.warnings)))
     return result
 

@@ -2,6 +2,10 @@
 
 Deeper modules record problems on a `Problems` collector and raise `InputError`
 when a stage cannot go on; the CLI turns that into exit code 1.
+
+Messages are written in English through `tr()`, whose strings are the msgids of the `problems`
+gettext catalog: the CLI chooses the report language (Bahasa Indonesia for an Indonesian locale
+or `--lang id`) with `use_report_language`, and `tr` gives each message in it.
 """
 
 from __future__ import annotations
@@ -9,10 +13,34 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 # A systematically broken column in a 5-million-row file would otherwise print
 # millions of lines; beyond this many per (file, rule) we report only a count.
 MAX_REPORTED_PER_RULE = 50
+
+
+# --- the report language ----------------------------------------------------------------------
+
+_translate: Callable[[str], str] = str
+
+
+def use_report_language(translate: Callable[[str], str]) -> None:
+    """Set how `tr` translates (a catalog's gettext); English, the msgids, until it is called."""
+    global _translate
+    _translate = translate
+
+
+def tr_noop(message: str) -> str:
+    """Marks a message for the catalog that is translated later (a rule's name, shown in a count)."""
+    return message
+
+
+def tr(message: str, /, **values) -> str:
+    """The message in the report language, its {placeholders} filled: `tr("{value} is not a whole
+    number", value=...)`. The English text is the msgid (scripts/update_catalogs.py extracts it)."""
+    text = _translate(message)
+    return text.format(**values) if values else text
 
 
 def display_path(path: str | os.PathLike) -> str:
@@ -36,6 +64,8 @@ class Problem:
         # A value quoted as typed may hold a line break: shown as \n, so that one problem is one line
         # (and no line of a report can pass for a command to GitHub Actions, which reads the log).
         message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        if self.line and self.path.endswith("]"):  # a workbook's sheet, `data/coverage.xlsx [Cakupan]`
+            return tr("{path} row {line}: {message}", path=self.path, line=self.line, message=message)
         if self.line:
             return f"{self.path}:{self.line}: {message}"
         return f"{self.path}: {message}"
@@ -83,7 +113,7 @@ class Problems:
 
     def warn(self, path, line: int | None, message: str) -> None:
         if self.strict:
-            self.error(path, line, message + " (an error under --strict)")
+            self.error(path, line, message + tr(" (an error under --strict)"))
         else:
             self.warnings.append(Problem(display_path(path), line or 0, message))
 
@@ -96,7 +126,8 @@ class Problems:
     def report_lines(self) -> list[str]:
         lines = [str(p) for p in sorted(self.errors)]
         for (path, rule), count in sorted(self._suppressed.items()):
-            lines.append(f"{path}: ... and {count} more rows with the same problem ({rule})")
+            lines.append(tr("{path}: ... and {count} more rows with the same problem ({rule})",
+                            path=path, count=count, rule=tr(rule)))
         return lines
 
     def raise_if_any(self) -> None:

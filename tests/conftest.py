@@ -105,6 +105,16 @@ def outside_github_actions(monkeypatch):
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)  # the editor's default repository
 
 
+@pytest.fixture(autouse=True)
+def english_reports(monkeypatch):
+    """Problems in English whatever this machine's locale (the tests of Indonesian reports ask for them)."""
+    from sitegen.errors import use_report_language
+
+    monkeypatch.setenv("SITEGEN_LANG", "en")
+    yield
+    use_report_language(str)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_cache(tmp_path_factory):
     """One chart/Vega-bundle cache for every build in the test session (a cold cache costs ~2 s)."""

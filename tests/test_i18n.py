@@ -9,6 +9,10 @@ and the new entry translated.
 
 from __future__ import annotations
 
+import string
+
+import ast
+
 import configparser
 import datetime as dt
 import gettext
@@ -108,6 +112,56 @@ def test_english_catalog_translates_every_message(extracted, en_catalog):
             missing.append(f"{state}: {singular(message.id)!r} ({where})")
     assert not missing, ("run `python scripts/update_catalogs.py` and translate in "
                          f"{EN_PO.relative_to(REPO)}:\n" + "\n".join(missing))
+
+
+# --- the catalog of problem reports (English msgids, Bahasa Indonesia translations) -------------
+
+ID_PROBLEMS_PO = REPO / "sitegen" / "locale" / "id" / "LC_MESSAGES" / "problems.po"
+
+
+def brace_fields(text: str) -> Counter:
+    return Counter(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
+def test_every_problem_message_is_in_indonesian_with_its_placeholders(script):
+    extracted = script.extract_problems(REPO)
+    assert "file not found" in extracted and '{field} "{value}" is not a whole number' in extracted
+    assert "duplicate row" in extracted  # a rule's name, marked with tr_noop
+    with ID_PROBLEMS_PO.open("rb") as fileobj:
+        catalog = read_po(fileobj, locale="id")
+    problems = []
+    for message in extracted:
+        if not message.id:
+            continue
+        entry = catalog.get(message.id)
+        if entry is None or entry.fuzzy or not entry.string:
+            problems.append(f"untranslated: {message.id!r}")
+        elif brace_fields(entry.string) != brace_fields(message.id):
+            problems.append(f"placeholders differ: {message.id!r} -> {entry.string!r}")
+    assert not problems, ("run `python scripts/update_catalogs.py` and translate in "
+                          f"{ID_PROBLEMS_PO.relative_to(REPO)}:\n" + "\n".join(problems))
+
+
+def test_a_problem_message_is_not_built_where_the_catalog_cannot_see_it():
+    """`tr` takes a literal: a message built with an f-string would never be translated."""
+    offenders = []
+    for path in sorted((REPO / "sitegen").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("tr", "tr_noop") and node.args \
+                    and not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                if not isinstance(node.args[0], ast.Name):  # (a variable holding a tr_noop-marked message)
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == [], offenders
+
+
+def test_report_language_follows_the_locale():
+    of = i18n.report_language_of_environment
+    assert of({"LANG": "id_ID.UTF-8"}) == "id" and of({"LC_ALL": "id_ID"}) == "id"
+    assert of({"LANGUAGE": "id:en", "LANG": "en_US.UTF-8"}) == "id"
+    assert of({"LANG": "en_GB.UTF-8"}) == "en" and of({"LANG": "C.UTF-8"}) == "en"
+    assert of({"SITEGEN_LANG": "en", "LANG": "id_ID.UTF-8"}) == "en"
+    assert i18n.problem_translations("id").gettext("file not found") == "file tidak ditemukan"
+    assert i18n.problem_translations("en").gettext("file not found") == "file not found"
 
 
 def test_translations_keep_the_placeholders_of_their_msgid(en_catalog):

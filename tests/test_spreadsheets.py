@@ -3,6 +3,9 @@ hundred, CRLF line ends. Read as the comma CSV it stands for, with the same line
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import subprocess
 import sys
 
@@ -154,9 +157,69 @@ def test_problems_in_a_workbook_name_the_sheet_and_the_row(make_site, run_cli):
     book.save(path)
     result = run_cli("check")
     assert result.exit_code == 1
-    assert 'data/coverage.xlsx [Cakupan]:3: covered "6a" is not a whole number' in result.stderr, result.stderr
-    assert ("data/coverage.xlsx [Cakupan]:5: column D (covered): the formula =B5*2 has no saved value; "
+    assert 'data/coverage.xlsx [Cakupan] row 3: column D (covered) "6a" is not a whole number' in result.stderr, \
+        result.stderr
+    assert ("data/coverage.xlsx [Cakupan] row 5: column D (covered): the formula =B5*2 has no saved value; "
             "open the file in Excel and save it again") in result.stderr
+
+
+def test_problems_in_a_workbook_speak_indonesian_on_an_indonesian_laptop(make_site, monkeypatch):
+    import openpyxl
+
+    root = make_site({COVERAGE: None})
+    path = root / "data" / "coverage.xlsx"
+    write_workbook(path, COVERAGE_CSV)
+    book = openpyxl.load_workbook(path)
+    book.active["D3"] = "6a"
+    book.active["C4"] = "guru"
+    book.save(path)
+    monkeypatch.delenv("SITEGEN_LANG")
+    monkeypatch.setenv("LANG", "id_ID.UTF-8")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    done = subprocess.run([sys.executable, "-m", "sitegen.cli", "check"], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert 'data/coverage.xlsx [Cakupan] baris 3: kolom D (covered): "6a" bukan bilangan bulat' in done.stderr, \
+        done.stderr
+    assert 'data/coverage.xlsx [Cakupan] baris 4: kolom C (segment): "guru" bukan id di segments.yaml' in done.stderr
+    assert "sitegen: 2 kesalahan; tidak ada yang ditulis" in done.stderr
+    english = subprocess.run([sys.executable, "-m", "sitegen.cli", "check", "--lang", "en"], cwd=root,
+                             capture_output=True, text=True)
+    assert 'data/coverage.xlsx [Cakupan] row 3: column D (covered) "6a" is not a whole number' in english.stderr
+
+
+def with_saved_value(path: Path, cell: str, formula: str, value: str) -> None:
+    """Give a formula the value Excel saves beside it (openpyxl writes formulas without one)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        members = {name: book.read(name) for name in book.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    written = re.search(rf'<c r="{cell}"[^>]*><f>{re.escape(formula)}</f><v\s*/?>(</v>)?</c>', sheet)
+    assert written, sheet[:2000]
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(
+        written.group(0), f'<c r="{cell}"><f>{formula}</f><v>{value}</v></c>').encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+
+
+def test_a_formula_with_its_saved_value_is_read_as_that_value(make_site, run_cli):
+    import openpyxl
+
+    root = make_site({COVERAGE: None})
+    path = root / "data" / "coverage.xlsx"
+    write_workbook(path, COVERAGE_CSV)
+    book = openpyxl.load_workbook(path)
+    assert book.active["D5"].value == 10  # 2024-04, Segumbang, pekerja_rentan: covered 10
+    book.active["D5"] = "=4+6"
+    book.save(path)
+    with_saved_value(path, "D5", "4+6", "10")
+    assert run_cli("check").exit_code == 0
+    assert run_cli("build").exit_code == 0
+    rows = (root / "_site" / "unduh" / "cakupan.csv").read_text(encoding="utf-8")
+    assert "2024-04,63.10.01.2005," in rows and ",pekerja_rentan,10,40," in rows.replace('"', "")
 
 
 def test_a_workbook_and_a_csv_together_are_refused(make_site, run_cli):

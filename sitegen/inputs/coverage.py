@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MAX_REPORTED_PER_RULE, Problems
+from ..errors import MAX_REPORTED_PER_RULE, Problems, tr, tr_noop
 from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from .files import BOM, check_header, decode_utf8, read_bytes
-from .spreadsheets import UnreadableCsv, is_semicolon_csv, semicolons_to_commas, workbook_as_csv
+from .spreadsheets import UnreadableCsv, column_labels, is_semicolon_csv, semicolons_to_commas, workbook_as_csv
 
 WORKBOOK = "coverage.xlsx"  # read instead of coverage.csv where a site keeps its data in Excel
 
@@ -77,7 +77,7 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems) -> Cover
     path = data_dir / "coverage.csv"
     if (data_dir / WORKBOOK).exists():
         if path.exists():
-            problems.error(data_dir / WORKBOOK, None, "coverage.csv is there too: keep one of the two")
+            problems.error(data_dir / WORKBOOK, None, tr("coverage.csv is there too: keep one of the two"))
             return None
         converted = workbook_as_csv(data_dir / WORKBOOK, problems)
         if converted is None:
@@ -94,40 +94,44 @@ def load_coverage(data_dir: Path, lookups: Lookups, problems: Problems) -> Cover
     if header is None:
         return None
     before = problems.error_count()
-    rows, bounds = read_rows(path, data, header, lookups, problems)
+    label = column_labels(header) if (data_dir / WORKBOOK).exists() else None
+    rows, bounds = read_rows(path, data, header, lookups, problems, label)
     if rows is None:
         return None
     return checked_facts(path, rows, lookups, problems, before, CoverageFile(data, bounds))
 
 
 def read_rows(path: Path, data: bytes, header: list[str], lookups: Lookups,
-              problems: Problems) -> tuple[Rows | None, tuple]:
-    """Every row checked on its own, and the pieces of the file (none where it was read row by row)."""
+              problems: Problems, label=None) -> tuple[Rows | None, tuple]:
+    """Every row checked on its own, and the pieces of the file (none where it was read row by row).
+    `label` names a column in a problem (default: its name; a workbook's: its letter and name)."""
     from . import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
+    label = label or rowcheck.same_name
     saved = problems.checkpoint()
     if b'"' not in header_bytes(data):
-        rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, problems)
+        rows = rowcheck.checked_piece(path, bytes(data), header, FIRST_DATA_LINE, lookups, problems, label=label)
         if rows is not None:
             return rows, tuple(pieces(data))
     problems.rollback(saved)
-    return read_rows_exactly(path, data, lookups, problems), ()
+    return read_rows_exactly(path, data, lookups, problems, label), ()
 
 
-def read_rows_exactly(path: Path, data: bytes, lookups: Lookups, problems: Problems) -> Rows | None:
+def read_rows_exactly(path: Path, data: bytes, lookups: Lookups, problems: Problems, label=None) -> Rows | None:
     """Every row checked by the exact reader (row by row with `csv`): for files whose line numbers a
     polars parse could get wrong (quoted fields, ragged or blank lines, bad bytes)."""
     from . import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
     frame = rowcheck.read_exact(path, bytes(data), problems)
-    return rowcheck.check_frame(path, frame, lookups, problems) if frame is not None else None
+    return rowcheck.check_frame(path, frame, lookups, problems, label or rowcheck.same_name) \
+        if frame is not None else None
 
 
 def checked_facts(path: Path, rows: Rows, lookups: Lookups, problems: Problems, errors_before: int,
                   file: CoverageFile, across_rows=None) -> CoverageFacts | None:
     """The facts, once the checks across rows pass (`across_rows` runs them; default: one after the other)."""
     if len(rows.region) == 0 and problems.error_count() == errors_before:
-        problems.error(path, 1, "has no data rows; add one row per period, region_code and segment")
+        problems.error(path, 1, tr("has no data rows; add one row per period, region_code and segment"))
         return None
     periods, period_index = number_periods(rows.period)
     (across_rows or check_across_rows)(path, rows, period_index, periods, lookups, problems)
@@ -158,7 +162,7 @@ def as_comma_csv(path: Path, data: bytes, problems: Problems) -> bytes | None:
     try:
         return semicolons_to_commas(text).encode("utf-8")
     except UnreadableCsv as exc:
-        problems.error(path, exc.line, f"unreadable CSV: {exc}")
+        problems.error(path, exc.line, tr("unreadable CSV: {reason}", reason=exc))
         return None
 
 
@@ -170,7 +174,7 @@ def header_bytes(data: bytes) -> bytes:
 def read_header(path: Path, data: bytes, problems: Problems) -> list[str] | None:
     first = header_bytes(data)
     if not first.strip():
-        problems.error(path, 1, "file is empty; expected a header row")
+        problems.error(path, 1, tr("file is empty; expected a header row"))
         return None
     header = header_names(first)
     if b'"' not in first and not check_header(path, header, COLUMNS, problems):
@@ -230,9 +234,10 @@ def report_duplicates(path, rows: Rows, period_index, periods, lookups: Lookups,
     for line, key, first in reports[:MAX_REPORTED_PER_RULE]:
         cell, segment = divmod(key, n_segments)
         region, period = divmod(cell, n_periods)
-        problems.error(path, line, f"duplicate row for period {periods[period]}, region_code "
-                                   f"{lookups.region_codes[region]}, segment {lookups.segment_ids[segment]} "
-                                   f"(first given on line {first})", rule="duplicate row")
+        problems.error(path, line, tr("duplicate row for period {period}, region_code {region}, segment {segment} "
+                                      "(first given on line {first})", period=periods[period],
+                                      region=lookups.region_codes[region], segment=lookups.segment_ids[segment],
+                                      first=first), rule=tr_noop("duplicate row"))
     problems.count_more(path, "duplicate row", len(reports) - min(len(reports), MAX_REPORTED_PER_RULE))
 
 
@@ -261,7 +266,9 @@ def report_mixed_levels(path, rows: Rows, period_index, periods, lookups: Lookup
                             lookups.region_codes[regions[i]], int(lines[first]), names[level[first]]))
     clashes.sort()
     for line, period, segment, lvl, code, first_line, first_level in clashes[:MAX_REPORTED_PER_RULE]:
-        problems.error(path, line, f"segment {segment} in {period} is reported here for a {lvl} ({code}) "
-                                   f"but on line {first_line} for a {first_level}; report a segment at one "
-                                   f"level per period so nobody is counted twice", rule="segment at two levels")
+        problems.error(path, line, tr("segment {segment} in {period} is reported here for a {level} ({code}) but on "
+                                      "line {first_line} for a {first_level}; report a segment at one level per "
+                                      "period so nobody is counted twice", segment=segment, period=period,
+                                      level=lvl, code=code, first_line=first_line, first_level=first_level),
+                       rule=tr_noop("segment at two levels"))
     problems.count_more(path, "segment at two levels", len(clashes) - min(len(clashes), MAX_REPORTED_PER_RULE))

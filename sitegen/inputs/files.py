@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import Problems
+from ..errors import Problems, tr, tr_noop
 from .spreadsheets import UnreadableCsv, first_line, is_semicolon_csv, semicolons_to_commas
 
 BOM = b"\xef\xbb\xbf"
@@ -30,10 +30,10 @@ def read_bytes(path: Path, problems: Problems) -> bytes | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        problems.error(path, None, "file not found")
+        problems.error(path, None, tr("file not found"))
         return None
     except OSError as exc:
-        problems.error(path, None, f"cannot be read: {exc.strerror}")
+        problems.error(path, None, tr("cannot be read: {reason}", reason=exc.strerror))
         return None
     return data[len(BOM):] if data.startswith(BOM) else data
 
@@ -45,8 +45,8 @@ def decode_utf8(path: Path, data: bytes, problems: Problems) -> str | None:
         line = data.count(b"\n", 0, exc.start) + 1
         problems.error(
             path, line,
-            f"is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
-            + (' (in Excel: File > Save As > "CSV UTF-8 (Comma delimited)")' if str(path).endswith(".csv") else ""),
+            tr("is not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8", byte=data[exc.start])
+            + (tr(' (in Excel: File > Save As > "CSV UTF-8 (Comma delimited)")') if str(path).endswith(".csv") else ""),
         )
         return None
 
@@ -104,9 +104,9 @@ def load_yaml(path: Path, problems: Problems):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problems.error(path, line, f"invalid YAML: {exc.problem or exc}")
+        problems.error(path, line, tr("invalid YAML: {reason}", reason=exc.problem or exc))
     except yaml.YAMLError as exc:
-        problems.error(path, None, f"invalid YAML: {exc}")
+        problems.error(path, None, tr("invalid YAML: {reason}", reason=exc))
     return None
 
 
@@ -124,22 +124,24 @@ def line_of(mapping, key=None) -> int:
 def check_header(path: Path, header: list[str], required: tuple[str, ...], problems: Problems) -> bool:
     """Check the header row names every required column; explain a wrong delimiter."""
     if len(header) == 1:
-        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        for delimiter, name in ((";", tr_noop("semicolons")), ("\t", tr_noop("tabs")), ("|", tr_noop("pipes"))):
             if delimiter in header[0]:
-                problems.error(path, 1, f"columns are separated by {name}; sitegen expects commas "
-                                        f'(in Excel: File > Save As > "CSV UTF-8 (Comma delimited)")')
+                problems.error(path, 1, tr('columns are separated by {separator}; sitegen expects commas '
+                                           '(in Excel: File > Save As > "CSV UTF-8 (Comma delimited)")',
+                                           separator=tr(name)))
                 return False
     stripped = [h.strip() for h in header]
     missing = [c for c in required if c not in stripped]
     if missing:
         problems.error(
             path, 1,
-            f"missing column(s) {', '.join(missing)}; the header must name {','.join(required)}",
+            tr("missing column(s) {missing}; the header must name {required}", missing=", ".join(missing),
+               required=",".join(required)),
         )
         return False
     for position, name in enumerate(stripped):
         if stripped.index(name) != position:
-            problems.error(path, 1, f"column {name} appears twice in the header")
+            problems.error(path, 1, tr("column {name} appears twice in the header", name=name))
             return False
     return True
 
@@ -153,13 +155,13 @@ def csv_records(path: Path, text: str, required: tuple[str, ...], problems: Prob
         try:
             text = semicolons_to_commas(text)
         except UnreadableCsv as exc:
-            problems.error(path, exc.line, f"unreadable CSV: {exc}")
+            problems.error(path, exc.line, tr("unreadable CSV: {reason}", reason=exc))
             return
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        problems.error(path, 1, "file is empty; expected a header row")
+        problems.error(path, 1, tr("file is empty; expected a header row"))
         return
     if not check_header(path, header, required, problems):
         return
@@ -173,13 +175,13 @@ def csv_records(path: Path, text: str, required: tuple[str, ...], problems: Prob
             if len(row) != len(columns):
                 problems.error(
                     path, line,
-                    f"row has {len(row)} fields but the header has {len(columns)}",
-                    rule="wrong number of fields",
+                    tr("row has {fields} fields but the header has {columns}", fields=len(row), columns=len(columns)),
+                    rule=tr_noop("wrong number of fields"),
                 )
                 continue
             yield line, dict(zip(columns, row))
     except csv.Error as exc:
-        problems.error(path, reader.line_num, f"unreadable CSV: {exc}")
+        problems.error(path, reader.line_num, tr("unreadable CSV: {reason}", reason=exc))
 
 
 def slugify(text: str) -> str:

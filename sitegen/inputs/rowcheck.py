@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..errors import MAX_REPORTED_PER_RULE, Problems
+from ..errors import MAX_REPORTED_PER_RULE, Problems, tr, tr_noop
 from ..schema import COLUMNS, COUNT_RE, FIRST_YEAR, LAST_YEAR, Lookups, Rows, month_number
 from .files import csv_records, decode_utf8
 
@@ -27,15 +27,19 @@ def enums(lookups: Lookups) -> dict[str, pl.Enum]:
     return lookups.enum_types
 
 
+def same_name(column: str) -> str:
+    return column
+
+
 def checked_piece(path, text: bytes, header: list[str], lines: int | np.ndarray, lookups: Lookups,
-                  problems: Problems, frame: pl.DataFrame | None = None) -> Rows | None:
+                  problems: Problems, frame: pl.DataFrame | None = None, label=same_name) -> Rows | None:
     """Parse and check runs of whole lines after a header; `lines` is the line of the first row, or
     of every row; `frame` is parse_text's result when already made. None where only the exact reader
     can name the lines (quotes, ragged or blank lines, bytes that are not UTF-8)."""
     frame = frame if frame is not None else parse_text(text, header, lines)
     if frame is None:
         return None
-    rows = check_frame(path, frame, lookups, problems)
+    rows = check_frame(path, frame, lookups, problems, label)
     return dataclasses.replace(rows, line=None)  # the caller knows each row's line
 
 
@@ -110,25 +114,29 @@ def count(column: str) -> pl.Expr:
 
 
 ROW_RULES = (
-    # (rule name, failing-row expression, message built from the row)
-    ("period not YYYY-MM", pl.col("period_n").is_null(),
-     lambda r: f'period "{r["period"]}" is not a month in YYYY-MM form between {FIRST_YEAR} and {LAST_YEAR} (e.g. 2025-04)'),
-    ("unknown region_code", pl.col("region_idx").is_null(),
-     lambda r: f'region_code "{r["region_code"]}" is not in regions.csv'),
-    ("unknown segment", pl.col("segment_idx").is_null(),
-     lambda r: f'segment "{r["segment"]}" is not an id in segments.yaml'),
-    ("covered not a whole number", pl.col("covered_n").is_null(),
-     lambda r: f'covered "{r["covered"]}" is not a whole number'),
-    ("eligible not a whole number", pl.col("eligible_n").is_null() & (pl.col("eligible") != ""),
-     lambda r: f'eligible "{r["eligible"]}" is not a whole number (leave it empty when unknown)'),
-    ("covered > eligible", pl.col("covered_n") > pl.col("eligible_n"),
-     lambda r: f'covered {r["covered"]} is more than eligible {r["eligible"]}'),
-    ("unknown source", pl.col("source_idx").is_null(),
-     lambda r: f'source "{r["source"]}" is not an id in sources.yaml'),
+    # (rule name, failing-row expression, message built from the row and the columns' labels: the
+    # column's name in a CSV, its letter and name in a workbook)
+    (tr_noop("period not YYYY-MM"), pl.col("period_n").is_null(),
+     lambda r, col: tr('{field} "{value}" is not a month in YYYY-MM form between {first} and {last} (e.g. 2025-04)',
+                       field=col("period"), value=r["period"], first=FIRST_YEAR, last=LAST_YEAR)),
+    (tr_noop("unknown region_code"), pl.col("region_idx").is_null(),
+     lambda r, col: tr('{field} "{value}" is not in regions.csv', field=col("region_code"), value=r["region_code"])),
+    (tr_noop("unknown segment"), pl.col("segment_idx").is_null(),
+     lambda r, col: tr('{field} "{value}" is not an id in segments.yaml', field=col("segment"), value=r["segment"])),
+    (tr_noop("covered not a whole number"), pl.col("covered_n").is_null(),
+     lambda r, col: tr('{field} "{value}" is not a whole number', field=col("covered"), value=r["covered"])),
+    (tr_noop("eligible not a whole number"), pl.col("eligible_n").is_null() & (pl.col("eligible") != ""),
+     lambda r, col: tr('{field} "{value}" is not a whole number (leave it empty when unknown)',
+                       field=col("eligible"), value=r["eligible"])),
+    (tr_noop("covered > eligible"), pl.col("covered_n") > pl.col("eligible_n"),
+     lambda r, col: tr("{covered_field} {covered} is more than {eligible_field} {eligible}", covered_field=col("covered"),
+                       covered=r["covered"], eligible_field=col("eligible"), eligible=r["eligible"])),
+    (tr_noop("unknown source"), pl.col("source_idx").is_null(),
+     lambda r, col: tr('{field} "{value}" is not an id in sources.yaml', field=col("source"), value=r["source"])),
 )
 
 
-def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Problems) -> Rows:
+def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Problems, label=same_name) -> Rows:
     """Check every row on its own; report problems; return the rows as arrays."""
     frame = frame.with_columns(
         region_idx=index_of("region_code", enums(lookups)["region_code"]),
@@ -138,7 +146,7 @@ def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Pro
         covered_n=count("covered"),
         eligible_n=count("eligible"),
     )
-    report_row_problems(path, frame, problems)
+    report_row_problems(path, frame, problems, label)
     # One select makes every array at its final type, in one contiguous chunk each: converting
     # column by column (fill_null, to_numpy, astype) took twice as long as all the checks.
     arrays = frame.select(
@@ -151,12 +159,12 @@ def check_frame(path: Path, frame: pl.DataFrame, lookups: Lookups, problems: Pro
                 **{name: arrays.get_column(name).to_numpy() for name in arrays.columns if name != "line"})
 
 
-def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems) -> None:
+def report_row_problems(path: Path, frame: pl.DataFrame, problems: Problems, label=same_name) -> None:
     counts = frame.select(failing.fill_null(False).sum().alias(rule) for rule, failing, _ in ROW_RULES).row(0, named=True)
     for rule, failing, message in ROW_RULES:
         if not counts[rule]:
             continue
         shown = frame.filter(failing.fill_null(False)).head(MAX_REPORTED_PER_RULE)
         for row in shown.iter_rows(named=True):
-            problems.error(path, row["line"], message(row), rule=rule)
+            problems.error(path, row["line"], message(row, label), rule=rule)
         problems.count_more(path, rule, counts[rule] - len(shown))

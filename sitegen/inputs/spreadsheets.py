@@ -20,7 +20,7 @@ import io
 import re
 from pathlib import Path
 
-from ..errors import Problems, display_path
+from ..errors import Problems, display_path, tr
 
 WHOLE_NUMBER_COLUMNS = frozenset({"covered", "eligible", "add_amount"})
 
@@ -84,6 +84,17 @@ def plain_whole_number(value: str) -> str:
 
 # --- workbooks (.xlsx) ----------------------------------------------------------------------
 
+def column_label(index: int, name: str) -> str:
+    """How an editor finds a column in Excel: its letter, and the name in its header cell."""
+    return tr("column {letter} ({name})", letter=get_column_letter(index + 1), name=name)
+
+
+def column_labels(header: list[str]):
+    """A function naming each column of this header as `column_label` does."""
+    labels = {name: column_label(index, name) for index, name in enumerate(header)}
+    return lambda name: labels.get(name, name)
+
+
 def workbook_as_csv(path: Path, problems: Problems) -> tuple[bytes, str] | None:
     """The first sheet of an Excel workbook as sitegen's comma CSV, row N on line N (so every problem
     names the row as Excel shows it), and the name to report problems under: `file [sheet]`.
@@ -98,7 +109,7 @@ def workbook_as_csv(path: Path, problems: Problems) -> tuple[bytes, str] | None:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is no workbook
-        problems.error(path, None, f"cannot be read as an Excel workbook (.xlsx): {exc}")
+        problems.error(path, None, tr("cannot be read as an Excel workbook (.xlsx): {reason}", reason=exc))
         return None
     try:
         sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
@@ -112,9 +123,9 @@ def workbook_as_csv(path: Path, problems: Problems) -> tuple[bytes, str] | None:
             for column, (value, source) in enumerate(zip(row, typed)):
                 name = header[column] if column < len(header) else ""
                 if value is None and isinstance(source, str) and source.startswith("="):
-                    problems.error(shown, number, f"column {get_column_letter(column + 1)} ({name or '?'}): "
-                                                  f"the formula {source} has no saved value; open the file in "
-                                                  f"Excel and save it again")
+                    problems.error(shown, number, tr("{field}: the formula {formula} has no saved value; open the "
+                                                     "file in Excel and save it again", formula=source,
+                                                     field=column_label(column, name or "?")))
                 cells.append(cell_text(value, name))
             while cells and cells[-1] == "":
                 cells.pop()

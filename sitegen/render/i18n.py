@@ -12,12 +12,20 @@ from __future__ import annotations
 import gettext
 import hashlib
 import io
+import locale
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "messages"
+# Problem reports (sitegen.errors.tr) are a catalog of their own, written the other way round: the
+# msgids are English, what maintainers read in the code and the tests, and Bahasa Indonesia is the
+# translation (sitegen/locale/id/LC_MESSAGES/problems.po), shown where the locale is Indonesian.
+PROBLEMS_DOMAIN = "problems"
+PROBLEMS_SOURCE = "en"
+REPORT_LANGUAGES = ("id", "en")
 
 # How the templates call gettext; the same as the [jinja2: ...] sections of babel.cfg
 # (the package does not ship babel.cfg, so the options are repeated here for
@@ -69,23 +77,54 @@ def translations(code: str) -> gettext.NullTranslations:
     return _compiled(code, catalog_path(code).read_bytes())
 
 
+def problems_catalog_path(code: str) -> Path:
+    return LOCALE_DIR / code / "LC_MESSAGES" / f"{PROBLEMS_DOMAIN}.po"
+
+
+def problem_translations(code: str) -> gettext.NullTranslations:
+    """The gettext object for problem reports in `code` ('id' or 'en'; English needs none)."""
+    if code not in REPORT_LANGUAGES:
+        raise KeyError(f"unknown report language {code!r}; known: {', '.join(REPORT_LANGUAGES)}")
+    if code == PROBLEMS_SOURCE:
+        return gettext.NullTranslations()
+    return _compiled(code, problems_catalog_path(code).read_bytes(), PROBLEMS_DOMAIN)
+
+
+def report_language_of_environment(environ=os.environ) -> str:
+    """'id' where the user's locale is Indonesian, else 'en': SITEGEN_LANG, then gettext's own order
+    (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), then the system's locale (Windows sets no LANG; its
+    Indonesian locale is called 'Indonesian_Indonesia')."""
+    explicit = environ.get("SITEGEN_LANG", "").strip().lower()
+    if explicit in REPORT_LANGUAGES:
+        return explicit
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "").split(":")[0].strip().lower()
+        if value:
+            return "id" if value.startswith(("id_", "in_")) or value in ("id", "in") else "en"
+    try:
+        system = (locale.getlocale()[0] or "").lower()
+    except ValueError:
+        system = ""
+    return "id" if system.startswith(("id_", "indonesian")) else "en"
+
+
 # The caches below key on the .po bytes themselves (a few tens of KB, hashed in microseconds).
 
 @lru_cache(maxsize=8)
-def _compiled(code: str, data: bytes) -> gettext.GNUTranslations:
+def _compiled(code: str, data: bytes, domain: str = DOMAIN) -> gettext.GNUTranslations:
     from babel.messages.mofile import write_mo  # lazy: babel.messages only when a catalog changed
 
     mo = io.BytesIO()
-    write_mo(mo, _read_catalog(code, data), use_fuzzy=False)
+    write_mo(mo, _read_catalog(code, data, domain), use_fuzzy=False)
     mo.seek(0)
     return gettext.GNUTranslations(mo)
 
 
 @lru_cache(maxsize=8)
-def _read_catalog(code: str, data: bytes):
+def _read_catalog(code: str, data: bytes, domain: str = DOMAIN):
     from babel.messages.pofile import read_po  # lazy: babel.messages only when a catalog changed
 
-    return read_po(io.BytesIO(data), locale=code, domain=DOMAIN, abort_invalid=True)
+    return read_po(io.BytesIO(data), locale=code, domain=domain, abort_invalid=True)
 
 
 def _translated_ids(code: str) -> frozenset:
