@@ -26,7 +26,7 @@ from .render.charts import ChartLabels, chart_templates, generic_specs, vega_bun
 from .inputs.config import SiteConfig, load_site_config
 from .inputs.coverage import CoverageFacts, load_coverage
 from .inputs.data import Region, Segment, Source, load_regions, load_segments, load_sources
-from .errors import Problems
+from .errors import Problems, tr
 from .render.formatting import number_format, vega_format_locale, vega_time_format_locale
 from .model.cube import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages.downloads import prepare_bulk_files
@@ -121,7 +121,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     rates = load_rates(options.data, problems)
     if config and sources and config.target.source not in {s.id for s in sources}:
         problems.error(options.data / "site.yaml", config.target.source_line,
-                       f"target.source {config.target.source!r} is not an id in sources.yaml")
+                       tr("target.source {source} is not an id in sources.yaml", source=repr(config.target.source)))
     # Page folders and articles first: on the fast way coverage.csv is still being parsed in its thread.
     paths = page_folders(regions, config.root_region, cache_dir) if regions and config else ()
     articles = (load_articles(options.content, {r.code for r in regions}, problems, config.timezone,
@@ -302,14 +302,14 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         problems.raise_if_any()
     except jinja2.TemplateError as exc:
         writer.abort()
-        problems.error(*template_location(exc), f"template error: {exc.message or exc}")
+        problems.error(*template_location(exc), tr("template error: {error}", error=exc.message or exc))
         problems.raise_if_any()
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         location = template_location(exc)
         writer.abort()
         if location[0] == "templates":  # not raised in a template: a bug of sitegen's, shown as such
             raise
-        problems.error(*location, f"template error: {type(exc).__name__}: {exc}")
+        problems.error(*location, tr("template error: {kind}: {error}", kind=type(exc).__name__, error=exc))
         problems.raise_if_any()
     except BaseException:
         writer.abort()
@@ -372,8 +372,9 @@ def report_missing_translations(templates: Path, problems: Problems) -> None:
     language would show the Indonesian text, so each one is a warning (an error under --strict)."""
     for language in LANGUAGES:
         for path, line, message in missing_translations([templates], language.code):
-            problems.warn(path, line, f"no {language.name} translation for {message!r} "
-                                      f"(sitegen/locale/{language.code}/LC_MESSAGES/messages.po)")
+            problems.warn(path, line, tr("no {language} translation for {message} "
+                                         "(sitegen/locale/{code}/LC_MESSAGES/messages.po)",
+                                         language=language.name, message=repr(message), code=language.code))
 
 
 def site_globals(site: Site, assets: dict, texts: Texts) -> dict:

@@ -334,7 +334,7 @@ def test_wrong_credentials_are_explained(aws, bundled, monkeypatch):
         process.terminate()
         process.wait(10)
     assert result.exit_code == 1
-    assert "refused the credentials (403" in result.output and "AWS_SECRET_ACCESS_KEY" in result.output
+    assert "refused the credentials (InvalidAccessKeyId" in result.output and "AWS_SECRET_ACCESS_KEY" in result.output
 
 
 class FlakyProxy(http.server.BaseHTTPRequestHandler):

@@ -17,7 +17,7 @@ import nh3
 import yaml
 
 from .config import URL_RE
-from ..errors import Problems
+from ..errors import Problems, tr
 from .files import LineDict, _LineLoader, decode_utf8, line_of, read_bytes, slugify
 
 NEWS_KEYS = {"title", "date", "summary", "places", "tags", "author", "source", "image", "image_alt", "draft", "lang"}
@@ -81,13 +81,14 @@ def parse_front_matter(path: Path, text: str, problems: Problems):
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problems.error(path, (mark.line + 2) if mark else None, f"invalid front matter: {exc.problem or exc}")
+        problems.error(path, (mark.line + 2) if mark else None,
+                       tr("invalid front matter: {reason}", reason=exc.problem or exc))
         return None
     except yaml.YAMLError as exc:  # e.g. a control character pasted from a word processor
-        problems.error(path, None, f"invalid front matter: {exc}")
+        problems.error(path, None, tr("invalid front matter: {reason}", reason=exc))
         return None
     if not isinstance(data, LineDict):
-        problems.error(path, 1, "front matter must be a mapping (title: ..., date: ...)")
+        problems.error(path, 1, tr("front matter must be a mapping (title: ..., date: ...)"))
         return None
     shift_lines(data, 1)  # the YAML starts on the file's second line
     return data
@@ -115,8 +116,8 @@ def load_articles(content_dir: Path, region_codes: set[str], problems: Problems,
         if article is None:
             continue
         if article.slug in seen:
-            problems.error(path, None, f"slug {article.slug!r} is already used by {seen[article.slug].name}; "
-                                       f"rename one of the files")
+            problems.error(path, None, tr("slug {slug} is already used by {file}; rename one of the files",
+                                          slug=repr(article.slug), file=seen[article.slug].name))
             continue
         seen[article.slug] = path
         articles.append(article)
@@ -141,19 +142,19 @@ def warn_unused_files(folder: Path, articles: list[Article], problems: Problems)
     used |= {(a.path.parent / src).resolve() for a in articles for src in a.body_images}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.suffix != ".md" and path.resolve() not in used and not path.name.startswith("."):
-            problems.warn(path, None, "is neither an article (.md) nor an image that an article uses; "
-                                      "it is not published")
+            problems.warn(path, None, tr("is neither an article (.md) nor an image that an article uses; "
+                                         "it is not published"))
 
 
 def load_article(path: Path, region_codes: set[str], problems: Problems,
                  site_offset: dt.timezone = dt.timezone.utc, rendered: PlainMarkdown | None = None) -> Article | None:
     match = FILENAME_RE.match(path.name)
     if not match:
-        problems.error(path, None, "name must be YYYY-MM-DD-slug.md (lower-case letters, digits and hyphens)")
+        problems.error(path, None, tr("name must be YYYY-MM-DD-slug.md (lower-case letters, digits and hyphens)"))
         return None
     if match.group(2).isdigit():
-        problems.error(path, None, "the slug after the date must not be only digits (it would clash with "
-                                   "the news index pages /berita/2/, /berita/3/, ...)")
+        problems.error(path, None, tr("the slug after the date must not be only digits (it would clash with "
+                                      "the news index pages /berita/2/, /berita/3/, ...)"))
         return None
     raw = read_bytes(path, problems)
     text = decode_utf8(path, raw, problems) if raw is not None else None
@@ -162,8 +163,8 @@ def load_article(path: Path, region_codes: set[str], problems: Problems,
     text = text.replace("\r\n", "\n")
     front, body, body_line = split_front_matter(text)
     if front is None:
-        problems.error(path, 1, "missing front matter: start the file with a '---' line, "
-                                "then title: and date:, then another '---' line")
+        problems.error(path, 1, tr("missing front matter: start the file with a '---' line, "
+                                   "then title: and date:, then another '---' line"))
         return None
     meta = parse_front_matter(path, front, problems)
     if meta is None:
@@ -171,40 +172,44 @@ def load_article(path: Path, region_codes: set[str], problems: Problems,
     before = problems.error_count()
     for key in meta:
         if key not in NEWS_KEYS:
-            problems.warn(path, line_of(meta, key), f"unknown front-matter key {key!r} (a typo?)")
+            problems.warn(path, line_of(meta, key), tr("unknown front-matter key {key} (a typo?)", key=repr(key)))
     title = text_field(meta, "title", path, problems, required=True)
     date = date_field(meta, path, problems, site_offset)
     places = list_field(meta, "places", path, problems)
     for code in places:
         if str(code) not in region_codes:
-            problems.error(path, line_of(meta, "places"), f"places: {code!r} is not a region code in regions.csv")
+            problems.error(path, line_of(meta, "places"), tr("places: {code} is not a region code in regions.csv",
+                                                                 code=repr(code)))
     tags = list_field(meta, "tags", path, problems)
     for tag in tags:
         if not TAG_RE.match(str(tag)):
-            problems.error(path, line_of(meta, "tags"), f"tags: {tag!r} must be lower-case letters, digits and hyphens")
+            problems.error(path, line_of(meta, "tags"), tr("tags: {tag} must be lower-case letters, digits and hyphens",
+                                                               tag=repr(tag)))
     lang = meta.get("lang", "id")
     if lang not in LANGS:
-        problems.error(path, line_of(meta, "lang"), f"lang {lang!r} must be one of {', '.join(LANGS)}")
+        problems.error(path, line_of(meta, "lang"), tr("lang {lang} must be one of {allowed}",
+                                                            lang=repr(lang), allowed=", ".join(LANGS)))
     image = text_field(meta, "image", path, problems)
     image_alt = text_field(meta, "image_alt", path, problems)
     if image and not image_alt:
-        problems.error(path, line_of(meta, "image"), "image_alt is required when image is set "
-                                                     "(describe the picture for people who cannot see it)")
+        problems.error(path, line_of(meta, "image"), tr("image_alt is required when image is set "
+                                                        "(describe the picture for people who cannot see it)"))
     if image and not inside_folder(path.parent, image):
-        problems.error(path, line_of(meta, "image"), f"image {image!r} must be a file in the article's folder "
-                                                     f"or below it")
+        problems.error(path, line_of(meta, "image"), tr("image {image} must be a file in the article's folder "
+                                                        "or below it", image=repr(image)))
     elif image and not (path.parent / image).is_file():
-        problems.error(path, line_of(meta, "image"), f"image {image!r} does not exist next to the article")
+        problems.error(path, line_of(meta, "image"), tr("image {image} does not exist next to the article",
+                                                                        image=repr(image)))
     source = meta.get("source") or {}
     if not isinstance(source, dict):
-        problems.error(path, line_of(meta, "source"), "source must be a mapping with name and url")
+        problems.error(path, line_of(meta, "source"), tr("source must be a mapping with name and url"))
         source = {}
     if source.get("url") and not URL_RE.match(str(source["url"])):
         problems.error(path, line_of(source, "url") or line_of(meta, "source"),
-                       f"source.url {source['url']!r} must be an http(s) address")
+                       tr("source.url {url} must be an http(s) address", url=repr(source["url"])))
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        problems.error(path, line_of(meta, "draft"), "draft must be true or false")
+        problems.error(path, line_of(meta, "draft"), tr("draft must be true or false"))
     if problems.error_count() > before:
         return None
     html, links = (rendered or PlainMarkdown()).get(body, body_line)
@@ -225,10 +230,10 @@ def text_field(meta, key, path, problems: Problems, required: bool = False) -> s
     value = meta.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.error(path, line_of(meta, key) if key in meta else 1, f"{key} is missing or empty")
+            problems.error(path, line_of(meta, key) if key in meta else 1, tr("{key} is missing or empty", key=key))
         return ""
     if not isinstance(value, (str, int, float)):
-        problems.error(path, line_of(meta, key), f"{key} must be text")
+        problems.error(path, line_of(meta, key), tr("{key} must be text", key=key))
         return ""
     return str(value).strip()
 
@@ -238,7 +243,7 @@ def list_field(meta, key, path, problems: Problems) -> list:
     if isinstance(value, (str, int, float)):
         value = [value]
     if not isinstance(value, list):
-        problems.error(path, line_of(meta, key), f"{key} must be a list, e.g. {key}: [a, b]")
+        problems.error(path, line_of(meta, key), tr("{key} must be a list, e.g. {key}: [a, b]", key=key))
         return []
     return value
 
@@ -252,7 +257,7 @@ def date_field(meta, path, problems: Problems, site_offset: dt.timezone) -> dt.d
     value = meta.get("date")
     line = line_of(meta, "date") if "date" in meta else 1
     if value is None:
-        problems.error(path, line, "date is missing (YYYY-MM-DD, optionally with a time HH:MM)")
+        problems.error(path, line, tr("date is missing (YYYY-MM-DD, optionally with a time HH:MM)"))
         return None
     if isinstance(value, dt.datetime):
         return in_site_time(value, site_offset)
@@ -261,7 +266,8 @@ def date_field(meta, path, problems: Problems, site_offset: dt.timezone) -> dt.d
     try:
         return in_site_time(dt.datetime.fromisoformat(str(value).strip()), site_offset)
     except ValueError:
-        problems.error(path, line, f"date {value!r} is not a real date (YYYY-MM-DD, optionally HH:MM)")
+        problems.error(path, line, tr("date {value} is not a real date (YYYY-MM-DD, optionally HH:MM)",
+                                          value=repr(value)))
         return None
 
 
@@ -293,13 +299,13 @@ def local_images(path: Path, html: str, body: str, first_line: int, problems: Pr
     for src in dict.fromkeys(re.findall(r'<img [^>]*src="([^"]*)"', html)):
         line = first_line + line_in(body, src)
         if re.match(r"^[a-z][a-z0-9+.-]*:", src) or src.startswith("//"):
-            problems.error(path, line, f"image {src!r} is on another website; the site loads nothing from "
-                                       f"other hosts, so save the image next to the article")
+            problems.error(path, line, tr("image {image} is on another website; the site loads nothing from "
+                                          "other hosts, so save the image next to the article", image=repr(src)))
             continue
         if src.startswith(("/", "#")):
             continue
         if not inside_folder(path.parent, src) or not (path.parent / src).is_file():
-            problems.error(path, line, f"image {src!r} does not exist next to the article")
+            problems.error(path, line, tr("image {image} does not exist next to the article", image=repr(src)))
             continue
         images.append(src)
     return tuple(images)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import Problems
+from ..errors import Problems, tr
 from .files import decode_utf8, read_bytes
 
 FOLDER = "boundaries"
@@ -33,11 +33,11 @@ def load_boundaries(data_dir: Path, codes: set[str], problems: Problems) -> dict
         try:
             collection = json.loads(text)
         except json.JSONDecodeError as exc:
-            problems.error(path, exc.lineno, f"is not valid JSON: {exc.msg}")
+            problems.error(path, exc.lineno, tr("is not valid JSON: {reason}", reason=exc.msg))
             continue
         features = collection.get("features") if isinstance(collection, dict) else None
         if collection.get("type") != "FeatureCollection" or not isinstance(features, list):
-            problems.error(path, 1, "must be a GeoJSON FeatureCollection")
+            problems.error(path, 1, tr("must be a GeoJSON FeatureCollection"))
             continue
         for number, feature in enumerate(features, start=1):
             check_feature(path, number, feature, codes, shapes, problems)
@@ -45,18 +45,17 @@ def load_boundaries(data_dir: Path, codes: set[str], problems: Problems) -> dict
 
 
 def check_feature(path, number: int, feature, codes: set[str], shapes: dict, problems: Problems) -> None:
-    where = f"feature {number}"
     properties = feature.get("properties") if isinstance(feature, dict) else None
     geometry = feature.get("geometry") if isinstance(feature, dict) else None
     code = properties.get("code") if isinstance(properties, dict) else None
     if not isinstance(code, str):
-        problems.error(path, None, f"{where} has no properties.code (the region code it outlines)")
+        problems.error(path, None, tr("feature {number} has no properties.code (the region code it outlines)", number=number))
     elif code not in codes:
-        problems.error(path, None, f"{where}: properties.code {code!r} is not in regions.csv")
+        problems.error(path, None, tr("feature {number}: properties.code {code} is not in regions.csv", number=number, code=repr(code)))
     elif code in shapes:
-        problems.error(path, None, f"{where}: region {code} has a second polygon")
+        problems.error(path, None, tr("feature {number}: region {code} has a second polygon", number=number, code=code))
     elif not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        problems.error(path, None, f"{where} ({code}): geometry must be a Polygon or MultiPolygon")
+        problems.error(path, None, tr("feature {number} ({code}): geometry must be a Polygon or MultiPolygon", number=number, code=code))
     else:
         polygons = geometry.get("coordinates") if geometry["type"] == "MultiPolygon" else [geometry.get("coordinates")]
         shapes[code] = {"type": "MultiPolygon", "coordinates": [for_d3(rounded(rings)) for rings in polygons]}

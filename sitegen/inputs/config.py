@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..errors import Problems
+from ..errors import Problems, tr
 from .files import LineDict, line_of, load_yaml
 
 SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license", "admin"}
@@ -84,16 +84,16 @@ def read_text_pair(value, path, line, key, problems: Problems) -> Text | None:
         bad = [lang for lang, text in texts.items() if not isinstance(text, str) or not text.strip()]
         if not bad:
             return Text(texts["id"].strip(), texts["en"].strip())
-        problems.error(path, line, f"{key}.{bad[0]} must be a non-empty text")
+        problems.error(path, line, tr("{key}.{lang} must be a non-empty text", key=key, lang=bad[0]))
         return None
-    problems.error(path, line, f"{key} must have texts for id and en, e.g. {key}: {{id: ..., en: ...}}")
+    problems.error(path, line, tr("{key} must have texts for id and en, e.g. {key}: {{id: ..., en: ...}}", key=key))
     return None
 
 
 def warn_unknown_keys(mapping: dict, known: set, path, problems: Problems, prefix: str = "") -> None:
     for key in mapping:
         if key not in known:
-            problems.warn(path, line_of(mapping, key), f"unknown key {prefix + str(key)!r} (a typo?)")
+            problems.warn(path, line_of(mapping, key), tr("unknown key {key} (a typo?)", key=repr(prefix + str(key))))
 
 
 def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
@@ -102,14 +102,14 @@ def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = 
     if raw is None:
         return None
     if not isinstance(raw, LineDict):
-        problems.error(path, 1, "must be a mapping of settings (title, base_url, root_region, ...)")
+        problems.error(path, 1, tr("must be a mapping of settings (title, base_url, root_region, ...)"))
         return None
     warn_unknown_keys(raw, SITE_KEYS, path, problems)
     before = problems.error_count()
 
     def need(key):
         if key not in raw or raw[key] in (None, ""):
-            problems.error(path, raw.line, f"missing required setting {key!r}")
+            problems.error(path, raw.line, tr("missing required setting {key}", key=repr(key)))
             return None
         return raw[key]
 
@@ -119,28 +119,28 @@ def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = 
     if url is not None and (not isinstance(url, str) or not URL_RE.match(url)):
         where = "--base-url" if base_url else "base_url"
         problems.error(path if not base_url else "--base-url", line_of(raw, "base_url") if not base_url else None,
-                       f"{where} {url!r} is not an http(s) URL")
+                       tr("{setting} {url} is not an http(s) URL", setting=where, url=repr(url)))
     root = need("root_region")
     as_of = need("as_of")
     if as_of is not None and not isinstance(as_of, dt.date):
         try:
             as_of = dt.date.fromisoformat(str(as_of))
         except ValueError:
-            problems.error(path, line_of(raw, "as_of"), f"as_of {as_of!r} is not a date (YYYY-MM-DD)")
+            problems.error(path, line_of(raw, "as_of"), tr("as_of {value} is not a date (YYYY-MM-DD)", value=repr(as_of)))
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     target = load_target(need("target"), path, problems)
     contact = raw.get("contact") or {}
     if not isinstance(contact, dict):
-        problems.error(path, line_of(raw, "contact"), "contact must be a mapping (e.g. email, phone, address)")
+        problems.error(path, line_of(raw, "contact"), tr("contact must be a mapping (e.g. email, phone, address)"))
     utc_offset = str(raw.get("utc_offset") or "+07:00")
     if not re.match(r"^[+-](0\d|1[0-4]):[0-5]\d$", utc_offset):
-        problems.error(path, line_of(raw, "utc_offset"), f"utc_offset {utc_offset!r} must look like +08:00")
+        problems.error(path, line_of(raw, "utc_offset"), tr("utc_offset {value} must look like +08:00", value=repr(utc_offset)))
     license = raw.get("license") or DEFAULT_LICENSE
     if not (isinstance(license, dict) and isinstance(license.get("name"), str) and license["name"].strip()
             and isinstance(license.get("url", ""), str) and (not license.get("url") or URL_RE.match(license["url"]))):
-        problems.error(path, line_of(raw, "license"), "license must be a mapping with a name and an http(s) url, "
-                                                      "e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}")
+        problems.error(path, line_of(raw, "license"), tr("license must be a mapping with a name and an http(s) url, "
+                                                         "e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}"))
     admin = load_admin(raw.get("admin", False), path, line_of(raw, "admin"), problems)
     if problems.error_count() > before:
         return None
@@ -159,17 +159,17 @@ def load_admin(raw, path, line: int, problems: Problems) -> Admin | None:
     if raw is True:
         return Admin()
     if not isinstance(raw, dict):
-        problems.error(path, line, "admin must be true, false or a mapping (repo, branch, auth_url, local_port)")
+        problems.error(path, line, tr("admin must be true, false or a mapping (repo, branch, auth_url, local_port)"))
         return None
     warn_unknown_keys(raw, ADMIN_KEYS, path, problems, prefix="admin.")
     repo, branch = str(raw.get("repo") or ""), str(raw.get("branch") or "main")
     auth_url, port = str(raw.get("auth_url") or ""), raw.get("local_port", 8081)
     if repo and not REPO_RE.match(repo):
-        problems.error(path, line_of(raw, "repo") or line, f"admin.repo {repo!r} must be owner/name on GitHub")
+        problems.error(path, line_of(raw, "repo") or line, tr("admin.repo {value} must be owner/name on GitHub", value=repr(repo)))
     if auth_url and not URL_RE.match(auth_url):
-        problems.error(path, line_of(raw, "auth_url") or line, f"admin.auth_url {auth_url!r} is not an http(s) URL")
+        problems.error(path, line_of(raw, "auth_url") or line, tr("admin.auth_url {value} is not an http(s) URL", value=repr(auth_url)))
     if not (isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535):
-        problems.error(path, line_of(raw, "local_port") or line, f"admin.local_port {port!r} must be a port number")
+        problems.error(path, line_of(raw, "local_port") or line, tr("admin.local_port {value} must be a port number", value=repr(port)))
         port = 8081
     return Admin(repo, branch, auth_url, port)
 
@@ -178,7 +178,7 @@ def load_target(raw, path, problems: Problems) -> Target | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        problems.error(path, line_of(raw), "target must be a mapping with coverage_pct, year and source")
+        problems.error(path, line_of(raw), tr("target must be a mapping with coverage_pct, year and source"))
         return None
     warn_unknown_keys(raw, TARGET_KEYS, path, problems, prefix="target.")
     line = line_of(raw)
@@ -188,14 +188,15 @@ def load_target(raw, path, problems: Problems) -> Target | None:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         problems.error(path, line_of(raw, "coverage_pct") or line,
-                       f"target.coverage_pct {raw.get('coverage_pct')!r} must be a number above 0 and at most 100")
+                       tr("target.coverage_pct {value} must be a number above 0 and at most 100",
+                          value=repr(raw.get("coverage_pct"))))
         return None
     year = raw.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        problems.error(path, line_of(raw, "year") or line, f"target.year {year!r} must be a year such as 2026")
+        problems.error(path, line_of(raw, "year") or line, tr("target.year {value} must be a year such as 2026", value=repr(year)))
         return None
     source = raw.get("source")
     if not isinstance(source, str) or not source:
-        problems.error(path, line, "target.source must name a source id from sources.yaml")
+        problems.error(path, line, tr("target.source must name a source id from sources.yaml"))
         return None
     return Target(pct, year, source, line_of(raw, "source") or line)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .config import URL_RE, Text, read_text_pair, warn_unknown_keys
-from ..errors import Problems
+from ..errors import Problems, tr, tr_noop
 from .files import csv_records, decode_utf8, line_of, load_yaml, read_bytes
 
 LEVELS = ("nasional", "provinsi", "kabupaten", "kecamatan", "desa")
@@ -80,7 +80,8 @@ def parse_regions(path: Path, data: bytes, root_code: str | None, problems: Prob
         if region is None:
             continue
         if region.code in regions:
-            problems.error(path, line, f"code {region.code!r} is given twice (first on line {lines[region.code]})")
+            problems.error(path, line, tr("code {code} is given twice (first on line {first_line})",
+                                          code=repr(region.code), first_line=lines[region.code]))
             continue
         regions[region.code] = region
         lines[region.code] = line
@@ -97,22 +98,30 @@ def check_region_row(path, line, row, problems: Problems) -> Region | None:
     parent, kind = row["parent_code"].strip(), row["kind"].strip()
     ok = True
     if level not in LEVELS:
-        problems.error(path, line, f"level {level!r} must be one of {', '.join(LEVELS)}", rule="bad level")
+        problems.error(path, line, tr("level {level} must be one of {allowed}",
+                                      level=repr(level), allowed=", ".join(LEVELS)),
+                       rule=tr_noop("bad level"))
         ok = False
     elif not CODE_PATTERNS[level].match(code):
-        problems.error(path, line, f"code {code!r} is not a {level} code (e.g. {example_code(level)})", rule="bad code")
+        problems.error(path, line, tr("code {code} is not a {level} code (e.g. {example})",
+                                      code=repr(code), level=level, example=example_code(level)), rule=tr_noop("bad code"))
         ok = False
     if not name:
-        problems.error(path, line, "name is empty", rule="empty name")
+        problems.error(path, line, tr("name is empty"), rule=tr_noop("empty name"))
         ok = False
     if ok and level in KINDS and kind not in KINDS[level]:
-        problems.error(path, line, f"kind {kind!r} must be one of {'|'.join(sorted(KINDS[level]))} for a {level}", rule="bad kind")
+        problems.error(path, line, tr("kind {kind} must be one of {allowed} for a {level}",
+                                      kind=repr(kind), allowed="|".join(sorted(KINDS[level])), level=level),
+                       rule=tr_noop("bad kind"))
         ok = False
     elif ok and level not in KINDS and kind:
-        problems.error(path, line, f"kind {kind!r} must be empty for a {level}", rule="bad kind")
+        problems.error(path, line, tr("kind {kind} must be empty for a {level}", kind=repr(kind), level=level),
+                       rule=tr_noop("bad kind"))
         ok = False
     if ok and parent and level != "provinsi" and not code.startswith(parent + "."):
-        problems.error(path, line, f"parent_code {parent!r} is not the start of code {code!r}", rule="bad parent")
+        problems.error(path, line, tr("parent_code {parent} is not the start of code {code}",
+                                      parent=repr(parent), code=repr(code)),
+                       rule=tr_noop("bad parent"))
         ok = False
     return Region(code, name, level, parent, kind) if ok else None
 
@@ -126,19 +135,22 @@ def check_region_tree(path, regions: dict, lines: dict, root_code, problems: Pro
     if root_code is None:  # site.yaml is broken and already reported; the tree cannot be judged
         return
     if root_code not in regions:
-        problems.error(path, None, f"the root region {root_code!r} from site.yaml is not in this file")
+        problems.error(path, None, tr("the root region {code} from site.yaml is not in this file", code=repr(root_code)))
         return
     for code, region in regions.items():
         if code == root_code:
             continue
         parent = regions.get(region.parent_code)
         if parent is None:
-            problems.error(path, lines[code], f"parent_code {region.parent_code!r} of {code} is not in this file",
-                           rule="unknown parent")
+            problems.error(path, lines[code], tr("parent_code {parent} of {code} is not in this file",
+                                                  parent=repr(region.parent_code), code=code),
+                           rule=tr_noop("unknown parent"))
         elif LEVELS.index(parent.level) != LEVELS.index(region.level) - 1:
             problems.error(path, lines[code],
-                           f"parent_code {region.parent_code!r} is a {parent.level}; a {region.level} "
-                           f"belongs to a {LEVELS[LEVELS.index(region.level) - 1]}", rule="parent level")
+                           tr("parent_code {parent} is a {parent_level}; a {level} belongs to a {expected_level}",
+                              parent=repr(region.parent_code), parent_level=parent.level, level=region.level,
+                              expected_level=LEVELS[LEVELS.index(region.level) - 1]),
+                           rule=tr_noop("parent level"))
 
 
 # --- segments and sources -------------------------------------------------------------
@@ -149,7 +161,7 @@ def load_list(path: Path, key: str, problems: Problems) -> list:
         return []
     items = raw.get(key) if isinstance(raw, dict) else raw
     if not isinstance(items, list):
-        problems.error(path, line_of(raw), f"expected a list of {key} (a top-level '{key}:' list)")
+        problems.error(path, line_of(raw), tr("expected a list of {key} (a top-level '{key}:' list)", key=key))
         return []
     return items
 
@@ -160,29 +172,32 @@ def load_segments(data_dir: Path, problems: Problems) -> list[Segment]:
     for item in load_list(path, "segments", problems):
         line = line_of(item)
         if not isinstance(item, dict):
-            problems.error(path, line, "each segment must be a mapping with id, name, description, group, programs")
+            problems.error(path, line, tr("each segment must be a mapping with id, name, description, group, programs"))
             continue
         warn_unknown_keys(item, SEGMENT_KEYS, path, problems)
         sid = item.get("id")
         before = problems.error_count()
         if not isinstance(sid, str) or not ID_RE.match(sid):
-            problems.error(path, line, f"id {sid!r} must be lower-case letters, digits and _")
+            problems.error(path, line, tr("id {id} must be lower-case letters, digits and _", id=repr(sid)))
         elif sid in seen:
-            problems.error(path, line, f"id {sid!r} is given twice (first on line {seen[sid]})")
+            problems.error(path, line, tr("id {id} is given twice (first on line {first_line})",
+                                          id=repr(sid), first_line=seen[sid]))
         name = read_text_pair(item.get("name"), path, line_of(item, "name") or line, "name", problems)
         desc = read_text_pair(item.get("description"), path, line_of(item, "description") or line, "description", problems)
         group = item.get("group")
         if group not in GROUPS:
-            problems.error(path, line_of(item, "group") or line, f"group {group!r} must be one of {', '.join(GROUPS)}")
+            problems.error(path, line_of(item, "group") or line,
+                           tr("group {group} must be one of {allowed}", group=repr(group), allowed=", ".join(GROUPS)))
         programs = item.get("programs")
         if not isinstance(programs, list) or not programs or any(p not in PROGRAMS for p in programs):
             problems.error(path, line_of(item, "programs") or line,
-                           f"programs {programs!r} must be a list drawn from {', '.join(PROGRAMS)}")
+                           tr("programs {programs} must be a list drawn from {allowed}",
+                              programs=repr(programs), allowed=", ".join(PROGRAMS)))
         if problems.error_count() == before:
             seen[sid] = line
             segments.append(Segment(sid, name, desc, group, tuple(programs)))
     if not segments and not problems:
-        problems.error(path, None, "no segments are defined")
+        problems.error(path, None, tr("no segments are defined"))
     return segments
 
 
@@ -192,27 +207,28 @@ def load_sources(data_dir: Path, problems: Problems) -> list[Source]:
     for item in load_list(path, "sources", problems):
         line = line_of(item)
         if not isinstance(item, dict):
-            problems.error(path, line, "each source must be a mapping with id, publisher, title, date, url")
+            problems.error(path, line, tr("each source must be a mapping with id, publisher, title, date, url"))
             continue
         warn_unknown_keys(item, SOURCE_KEYS, path, problems)
         before = problems.error_count()
         sid = item.get("id")
         if not isinstance(sid, str) or not ID_RE.match(sid):
-            problems.error(path, line, f"id {sid!r} must be lower-case letters, digits, _ and -")
+            problems.error(path, line, tr("id {id} must be lower-case letters, digits, _ and -", id=repr(sid)))
         elif sid in seen:
-            problems.error(path, line, f"id {sid!r} is given twice (first on line {seen[sid]})")
+            problems.error(path, line, tr("id {id} is given twice (first on line {first_line})",
+                                          id=repr(sid), first_line=seen[sid]))
         for key in ("publisher", "title"):
             if not isinstance(item.get(key), str) or not item[key].strip():
-                problems.error(path, line_of(item, key) or line, f"{key} is missing or empty")
+                problems.error(path, line_of(item, key) or line, tr("{key} is missing or empty", key=key))
         date = item.get("date")
         if date is not None and not isinstance(date, dt.date):
-            problems.error(path, line_of(item, "date"), f"date {date!r} is not a date (YYYY-MM-DD)")
+            problems.error(path, line_of(item, "date"), tr("date {value} is not a date (YYYY-MM-DD)", value=repr(date)))
         url = item.get("url") or ""
         if url and not URL_RE.match(str(url)):
-            problems.error(path, line_of(item, "url"), f"url {url!r} is not an http(s) URL")
+            problems.error(path, line_of(item, "url"), tr("url {url} is not an http(s) URL", url=repr(url)))
         illustrative = item.get("illustrative", False)
         if not isinstance(illustrative, bool):
-            problems.error(path, line_of(item, "illustrative"), "illustrative must be true or false")
+            problems.error(path, line_of(item, "illustrative"), tr("illustrative must be true or false"))
         if problems.error_count() == before:
             seen[sid] = line
             sources.append(Source(sid, item["publisher"].strip(), item["title"].strip(), date,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 from .config import URL_RE, warn_unknown_keys
-from ..errors import Problems
+from ..errors import Problems, tr
 from .files import LineDict, line_of, load_yaml
 
 RATES_KEYS = {"declared_monthly_income", "jkk", "jkm", "source"}
@@ -55,7 +55,7 @@ def load_rates(data_dir: Path, problems: Problems) -> Rates | None:
     if raw is None:
         return None
     if not isinstance(raw, LineDict):
-        problems.error(path, 1, "must be a mapping with declared_monthly_income, jkk, jkm and source")
+        problems.error(path, 1, tr("must be a mapping with declared_monthly_income, jkk, jkm and source"))
         return None
     warn_unknown_keys(raw, RATES_KEYS, path, problems)
     before = problems.error_count()
@@ -64,7 +64,7 @@ def load_rates(data_dir: Path, problems: Problems) -> Rates | None:
         value = mapping.get(key) if isinstance(mapping, dict) else None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.error(path, line_of(mapping, key) if isinstance(mapping, LineDict) else line_of(raw, where),
-                           f"{where} must be a whole number of rupiah (e.g. 10000), not {value!r}")
+                           tr("{key} must be a whole number of rupiah (e.g. 10000), not {value}", key=where, value=repr(value)))
             return 0
         return value
 
@@ -73,7 +73,7 @@ def load_rates(data_dir: Path, problems: Problems) -> Rates | None:
     jkk_pct = jkk.get("rate_pct") if isinstance(jkk, dict) else None
     if isinstance(jkk_pct, bool) or not isinstance(jkk_pct, (int, float)) or not 0 <= jkk_pct <= 100:
         problems.error(path, line_of(jkk, "rate_pct") if isinstance(jkk, LineDict) else line_of(raw, "jkk"),
-                       f"jkk.rate_pct must be a percentage between 0 and 100, not {jkk_pct!r}")
+                       tr("jkk.rate_pct must be a percentage between 0 and 100, not {value}", value=repr(jkk_pct)))
         jkk_pct = 0
     jkk_minimum = amount(jkk, "minimum_monthly", "jkk.minimum_monthly")
     jkm_monthly = amount(jkm, "monthly", "jkm.monthly")
@@ -81,9 +81,9 @@ def load_rates(data_dir: Path, problems: Problems) -> Rates | None:
     title = source.get("title") if isinstance(source, dict) else None
     url = (source.get("url") or "") if isinstance(source, dict) else ""
     if not isinstance(title, str) or not title.strip():
-        problems.error(path, line_of(raw, "source"), "source.title must name the regulation the rates come from")
+        problems.error(path, line_of(raw, "source"), tr("source.title must name the regulation the rates come from"))
     elif url and not URL_RE.match(str(url)):
-        problems.error(path, line_of(source, "url"), f"source.url {url!r} is not an http(s) URL")
+        problems.error(path, line_of(source, "url"), tr("source.url {value} is not an http(s) URL", value=repr(url)))
     if problems.error_count() > before:
         return None
     return Rates(income, Fraction(str(jkk_pct)), jkk_minimum, jkm_monthly, title.strip(), str(url))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import Problems
+from ..errors import Problems, tr, tr_noop
 from ..inputs.data import LEVELS
 from ..inputs.files import csv_records, decode_utf8, read_bytes
 from .cube import roll_up
@@ -45,17 +45,22 @@ def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
         year, code, amount = (row[c].strip() for c in BUDGET_COLUMNS)
         r = tree.index.get(code)
         if not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 2099):
-            problems.error(path, line, f'year "{year}" is not a year such as 2025', rule="bad year")
+            problems.error(path, line, tr('year "{year}" is not a year such as 2025', year=year),
+                           rule=tr_noop("bad year"))
         elif r is None:
-            problems.error(path, line, f'region_code "{code}" is not in regions.csv', rule="unknown region_code")
+            problems.error(path, line, tr('{field} "{value}" is not in regions.csv', field="region_code", value=code),
+                           rule=tr_noop("unknown region_code"))
         elif tree.regions[r].level != "desa":
-            problems.error(path, line, f"region_code {code} is a {tree.regions[r].level}; Alokasi Dana Desa is "
-                                       f"given per desa/kelurahan", rule="not a desa")
+            problems.error(path, line, tr("region_code {code} is a {level}; Alokasi Dana Desa is given per "
+                                          "desa/kelurahan", code=code, level=tree.regions[r].level),
+                           rule=tr_noop("not a desa"))
         elif not (amount.isascii() and amount.isdigit()):
-            problems.error(path, line, f'add_amount "{amount}" is not a whole number of rupiah', rule="bad amount")
+            problems.error(path, line, tr('add_amount "{amount}" is not a whole number of rupiah', amount=amount),
+                           rule=tr_noop("bad amount"))
         elif (year, code) in seen:
-            problems.error(path, line, f"year {year} of {code} is given twice (first on line {seen[(year, code)]})",
-                           rule="duplicate row")
+            problems.error(path, line, tr("year {year} of {code} is given twice (first on line {first_line})",
+                                          year=year, code=code, first_line=seen[(year, code)]),
+                           rule=tr_noop("duplicate row"))
         else:
             seen[(year, code)] = line
             rows.append((int(year), r, int(amount)))

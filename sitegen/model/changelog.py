@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import Problems
+from ..errors import Problems, tr
 from ..schema import cell_key
 
 SHOWN = 500  # changes listed on the changes page; all are counted
@@ -71,8 +71,8 @@ def load_previous(path: Path, problems: Problems) -> Previous | None:
             return Previous(str(path), read_rows(coverage, problems), read_regions(regions, problems), None)
         path = path / "api" / "v1" / "index.json"
     if not path.is_file():
-        problems.error(path, None, "--previous needs the folder of the published site (with unduh/cakupan.csv) "
-                                   "or its api/v1/index.json")
+        problems.error(path, None, tr("--previous needs the folder of the published site (with unduh/cakupan.csv) "
+                                      "or its api/v1/index.json"))
         return None
     try:
         index = json.loads(path.read_text(encoding="utf-8"))
@@ -81,7 +81,7 @@ def load_previous(path: Path, problems: Problems) -> Previous | None:
                   for r in index["regions"] if r.get("latest")}
         names = {r["code"]: r["name"] for r in index["regions"]}
     except (ValueError, KeyError, TypeError) as exc:
-        problems.error(path, None, f"is not an api/v1/index.json published by sitegen ({exc})")
+        problems.error(path, None, tr("is not an api/v1/index.json published by sitegen ({reason})", reason=exc))
         return None
     return Previous(str(path), None, names, latest)
 
@@ -97,7 +97,7 @@ def read_rows(path: Path, problems: Problems) -> dict | None:
             pl.col("eligible").str.strip_chars().replace("", None).cast(pl.Int64).fill_null(-1),
         ).collect(engine="streaming")
     except (pl.exceptions.PolarsError, ValueError):
-        problems.error(path, None, "is not a coverage download published by sitegen")
+        problems.error(path, None, tr("is not a coverage download published by sitegen"))
         return None
     return {name: frame.get_column(name) for name in frame.columns}
 
@@ -107,7 +107,7 @@ def read_regions(path: Path, problems: Problems) -> dict:
         return {row["code"].lstrip("'"): row["name"].lstrip("'")
                 for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig")))}
     except KeyError:
-        problems.error(path, None, "is not a region download published by sitegen")
+        problems.error(path, None, tr("is not a region download published by sitegen"))
         return {}
 
 

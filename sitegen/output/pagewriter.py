@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..errors import tr
 from ..pages.api import region_downloads, region_files
 from ..pages.site import Site, Texts
 from ..pages.region import region_facts, region_page
@@ -99,9 +100,10 @@ def render_page(renderer: Renderer, page) -> str:
     try:
         return renderer.render(page.template, page.context)
     except jinja2.TemplateError as exc:
-        raise TemplateProblem(*template_location(exc), f"template error: {exc.message or exc}") from None
+        raise TemplateProblem(*template_location(exc), tr("template error: {error}", error=exc.message or exc)) from None
     except Exception as exc:  # e.g. a filter given the wrong kind of value by a site template
-        raise TemplateProblem(*template_location(exc), f"template error: {type(exc).__name__}: {exc}") from None
+        raise TemplateProblem(*template_location(exc), tr("template error: {kind}: {error}", kind=type(exc).__name__,
+                                                          error=exc)) from None
 
 
 def template_location(exc: Exception) -> tuple[str, int | None]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..inputs.articles import Article
-from ..errors import Problems
+from ..errors import Problems, tr
 from ..model.cube import Tree
 from ..model.news import News
 from .urls import relative_url
@@ -40,7 +40,7 @@ def check_links(articles: list[Article], region_folders: set[str], problems: Pro
         for href, line in article.links:
             target = internal_target(href, by_file)
             if target is not None and target not in targets:
-                problems.error(article.path, line, f"link {href!r} points to no page of the site")
+                problems.error(article.path, line, tr("link {href} points to no page of the site", href=repr(href)))
 
 
 def check_published_links(news: News, region_folders, problems: Problems) -> None:
@@ -58,8 +58,9 @@ def check_published_links(news: News, region_folders, problems: Problems) -> Non
         for href, line in article.links:
             target = internal_target(href, by_file)
             if target is not None and not exists(target):
-                problems.error(article.path, line, f"link {href!r} points to a page that this build does not "
-                                                   f"publish (a draft, or an article dated later)")
+                problems.error(article.path, line, tr("link {href} points to a page that this build does not "
+                                                      "publish (a draft, or an article dated later)",
+                                                      href=repr(href)))
 
 
 def site_files(articles: list[Article]) -> set[str]:
