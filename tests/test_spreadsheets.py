@@ -11,9 +11,10 @@ import sys
 
 import pytest
 
-from conftest import COVERAGE_CSV, REGIONS_CSV
+from conftest import COVERAGE_CSV, DEFAULT_FILES, REGIONS_CSV, write_site
 from sitegen.inputs.spreadsheets import plain_whole_number, semicolons_to_commas
 from conftest import copy_bundled_inputs
+from test_opendata import RATES_YAML
 from test_portable import differing_files
 
 COVERAGE = "data/coverage.csv"
@@ -260,3 +261,49 @@ def test_the_data_template_does_not_overwrite_a_file(make_site, run_cli):
     (root / "template.xlsx").write_bytes(b"keep")
     result = run_cli("new", "data-template", "--out", "template.xlsx")
     assert result.exit_code == 1 and (root / "template.xlsx").read_bytes() == b"keep"
+
+
+BUDGETS_CSV = ("year,region_code,add_amount\n"
+               "2024,63.10.01.2005,500000000\n"
+               "2025,63.10.01.2005,604800000\n"
+               "2025,63.10.01.1007,302400000\n")
+
+
+def write_budget_workbook(path: Path, csv_text: str) -> None:
+    """budgets.csv as an office keeps it in Excel: years and amounts typed as numbers."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "ADD"
+    lines = csv_text.splitlines()
+    book.active.append(lines[0].split(","))
+    for line in lines[1:]:
+        year, code, amount = line.split(",")
+        book.active.append([int(year), code, int(amount) if amount.isdigit() else amount])
+    book.save(path)
+
+
+def test_budgets_from_a_workbook_build_the_same_site(make_site, tmp_path):
+    sites = []
+    for name in ("csv", "xlsx"):
+        root = write_site(tmp_path / name, {**DEFAULT_FILES, "data/rates.yaml": RATES_YAML,
+                                            "data/budgets.csv": BUDGETS_CSV if name == "csv" else None})
+        if name == "xlsx":
+            write_budget_workbook(root / "data" / "budgets.xlsx", BUDGETS_CSV)
+        done = subprocess.run([sys.executable, "-m", "sitegen.cli", "build"], cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        sites.append(root / "_site")
+    page = (sites[1] / "desa" / "63-10-01-2005-segumbang" / "index.html").read_text(encoding="utf-8")
+    assert "Alokasi Dana Desa 2025 (Rp604.800.000)" in page
+    assert differing_files(*sites) == []
+
+
+def test_problems_in_a_budget_workbook_name_the_sheet_and_the_row(make_site, run_cli):
+    root = make_site({})
+    write_budget_workbook(root / "data" / "budgets.xlsx", BUDGETS_CSV.replace("604800000", "6048OO000"))
+    result = run_cli("check", "--lang", "id")
+    assert result.exit_code == 1
+    assert 'data/budgets.xlsx [ADD] baris 3: add_amount "6048OO000" bukan bilangan bulat rupiah' in result.output
+    (root / "data" / "budgets.csv").write_text(BUDGETS_CSV, encoding="utf-8")
+    result = run_cli("check")
+    assert result.exit_code == 1 and "data/budgets.xlsx: budgets.csv is there too: keep one of the two" in result.output

@@ -11,9 +11,11 @@ import numpy as np
 from ..errors import Problems, tr, tr_noop
 from ..inputs.data import LEVELS
 from ..inputs.files import csv_records, decode_utf8, read_bytes
+from ..inputs.spreadsheets import workbook_as_csv
 from .cube import roll_up
 
 BUDGET_COLUMNS = ("year", "region_code", "add_amount")
+WORKBOOK = "budgets.xlsx"
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,21 @@ class Budgets:
 
 
 def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
-    """`budgets.csv` (year, region_code, add_amount), when the site has one."""
+    """`budgets.csv` (year, region_code, add_amount), or the same columns as `budgets.xlsx` (its
+    first sheet, as an office keeps it in Excel), when the site has one."""
     path = data_dir / "budgets.csv"
-    if not path.exists():
+    if (data_dir / WORKBOOK).exists():
+        if path.exists():
+            problems.error(data_dir / WORKBOOK, None, tr("budgets.csv is there too: keep one of the two"))
+            return None
+        converted = workbook_as_csv(data_dir / WORKBOOK, problems)
+        if converted is None:
+            return None
+        data, path = converted  # problems name the sheet and the row: `data/budgets.xlsx [ADD] baris 4: ...`
+    elif not path.exists():
         return None
-    data = read_bytes(path, problems)
+    else:
+        data = read_bytes(path, problems)
     text = decode_utf8(path, data, problems) if data is not None else None
     if text is None:
         return None
