@@ -53,7 +53,7 @@ from .model.budgets import load_budgets
 from .inputs.boundaries import load_boundaries
 from .fast.incremental import (DIGESTED, BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
-from .output.writer import SiteWriter, marker_build_id
+from .output.writer import SiteWriter, marker_build_id, existing_files
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
 FINGERPRINTED = {"style.css": "css", "charts.js": "charts", "search.js": "search"}
@@ -270,7 +270,9 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     problems.raise_if_any()
     site = dataclasses.replace(site, changes=changelog.by_region(), budgets=budgets)
     plan = plan_build(options, inputs, site, languages[0].texts, previous, changelog.region_keys(len(site.paths)))
-    writer = SiteWriter(options.out, plan.previous_files)
+    # --full over sitegen's own output: every page is rendered, and the bytes decide what is written.
+    writer = SiteWriter(options.out, plan.previous_files if plan.previous_files is not None or not options.full
+                        else existing_files(options.out))
     try:
         assets = write_assets(writer, options.assets)
         for language in languages:
@@ -283,7 +285,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         state = BuildState(site, Languages(tuple(renderers), tuple(language.texts for language in languages)),
                            changelog, download_files, fast_index.index_json if cache_dir else index_json)
         families = FAMILIES
-        if writer.update:
+        if writer.update and plan.previous_files is not None:
             # Same global digest (code, templates, news, regions, settings): families that show only
             # those keep the previous build's files; the others are made anew (pages.families).
             changed = {FIGURES, CHANGES_SINCE} | (set() if previous.downloads == downloads_key else {DOWNLOAD_FILES})

@@ -158,6 +158,30 @@ def test_a_full_build_removes_files_sitegen_did_not_make(national, run_cli):
     assert not Path("_site/stray.html").exists()
 
 
+def test_full_over_its_own_output_renders_everything_and_writes_what_changed(national, run_cli, tmp_path):
+    assert run_cli("build").exit_code == 0
+    Path("_site/stray.html").write_text("not sitegen's")
+    Path("_site/stray-folder").mkdir()
+    Path("_site/stray-folder/x.txt").write_text("not sitegen's")
+    before = file_identities(Path("_site"))
+    result = run_cli("build", "--full")
+    assert result.exit_code == 0
+    pages, rendered, written = rendered_count(result.output)
+    # Every page rendered, none written again; only unduh/cakupan.csv is placed anew (a hard link to
+    # the checked copy of coverage.csv: no bytes written).
+    assert rendered == pages and written == 1
+    assert not Path("_site/stray.html").exists() and not Path("_site/stray-folder").exists()
+    unchanged = {k: v for k, v in before.items() if not k.startswith(("stray", ".sitegen-site", "unduh/cakupan.csv"))}
+    after = {k: v for k, v in file_identities(Path("_site")).items() if k not in (".sitegen-site", "unduh/cakupan.csv")}
+    assert after == unchanged  # the same files, not written again
+    move_person(Path("."), "63.10.01.", "63.10.02.", "2025-04")
+    result = run_cli("build", "--full")
+    _, _, written = rendered_count(result.output)
+    assert 0 < written < len(unchanged) / 5
+    assert run_cli("build", "--out", str(tmp_path / "clean"), "--full").exit_code == 0
+    assert identical(Path("_site"), tmp_path / "clean")
+
+
 def test_interrupted_update_is_followed_by_a_full_build(national, run_cli):
     assert run_cli("build").exit_code == 0
     Path("._site.sitegen-journal").write_text("desa/x/index.html\n")
