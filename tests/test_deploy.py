@@ -32,6 +32,7 @@ from sitegen.publish import deploy as deploy_module
 from sitegen.publish import s3 as s3_module
 from sitegen.publish.hosts import HOSTS, over_limits
 from sitegen.publish.plan import IMMUTABLE, SHORT, cache_control, content_type, upload_stage
+from sitegen.publish.s3 import STAMP
 
 from conftest import copy_bundled_inputs, write_site
 from test_national import move_person, national_files
@@ -112,7 +113,7 @@ def deploy(site: Path, target: str, *extra: str, cache: Path | None = None):
 
 def counts(output: str) -> tuple[int, int, int]:
     """(uploaded, deleted, unchanged) from the summary line."""
-    match = re.search(r"uploaded ([\d,]+) file\(s\) .*, deleted ([\d,]+), ([\d,]+) unchanged", output)
+    match = re.search(r"uploaded ([\d,]+) file\(s\) .*?, deleted ([\d,]+), ([\d,]+) unchanged", output)
     assert match, output
     return tuple(int(n.replace(",", "")) for n in match.groups())
 
@@ -126,6 +127,8 @@ def bucket_digests(client, bucket: str, prefix: str) -> dict[str, str]:
     found = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", ()):
+            if item["Key"] == prefix + STAMP:
+                continue
             body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             found[item["Key"][len(prefix):]] = hashlib.sha256(body).hexdigest()
     return found
@@ -134,7 +137,7 @@ def bucket_digests(client, bucket: str, prefix: str) -> dict[str, str]:
 def bucket_etags(client, bucket: str, prefix: str = "") -> dict[str, str]:
     return {item["Key"]: item["ETag"]
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for item in page.get("Contents", ())}
+            for item in page.get("Contents", ()) if not item["Key"].endswith(STAMP)}
 
 
 def test_first_deploy_uploads_the_site_and_a_second_uploads_nothing(aws, bucket, bundled):
@@ -222,9 +225,48 @@ def test_a_large_bucket_is_listed_in_ranges_and_large_files_go_up_in_parts(aws, 
     assert "-" in large["ETag"]  # a multipart upload's ETag: no MD5 of the content
     assert large["ContentType"] == "text/csv; charset=utf-8" and len(large["Metadata"]["sitegen-digest"]) == 64
     again = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache", jobs=4)
-    assert (len(again.plan.uploads), again.plan.deletes, again.heads) == (0, [], 0)
+    assert (len(again.plan.uploads), again.plan.deletes, again.heads, again.listed) == (0, [], 0, False)
+    listed = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache", jobs=4, verify=True)
+    assert (len(listed.plan.uploads), listed.plan.deletes, listed.heads, listed.listed) == (0, [], 0, True)
     fresh = deploy_module.deploy(site, target, cache_dir=tmp_path / "other-cache", jobs=4)
     assert (len(fresh.plan.uploads), fresh.heads) == (0, len(files))  # digests read from the metadata
+
+
+def test_gzip_stores_text_compressed_and_downloads_as_they_are(aws, bucket, bundled):
+    import gzip
+
+    site = bundled / "_site"
+    plain = deploy(site, f"s3://{bucket}/")
+    assert plain.exit_code == 0
+    result = deploy(site, f"s3://{bucket}/", "--gzip")
+    uploaded, _, unchanged = counts(result.output)
+    compressible = [key for key in site_digests(site) if key.endswith((".html", ".json", ".js", ".css", ".xml",
+                                                                       ".svg", ".txt")) and not key.startswith("unduh/")]
+    assert uploaded == len(compressible)  # served differently: sent again; the rest is unchanged
+    sent = re.search(r"\(([\d.,]+ [KMG]?B|[\d,]+ bytes), ([\d.,]+ [KMG]?B|[\d,]+ bytes) sent\)", result.output)
+    assert sent, result.output
+    page = aws.get_object(Bucket=bucket, Key="index.html")
+    assert page["ContentEncoding"] == "gzip"
+    assert gzip.decompress(page["Body"].read()) == (site / "index.html").read_bytes()
+    download = aws.get_object(Bucket=bucket, Key="unduh/cakupan.csv")
+    assert "ContentEncoding" not in download and download["Body"].read() == (site / "unduh/cakupan.csv").read_bytes()
+    assert counts(deploy(site, f"s3://{bucket}/", "--gzip").output)[0] == 0
+
+
+def test_a_deploy_from_another_machine_is_noticed(aws, bucket, bundled):
+    site = bundled / "_site"
+    target = s3_module.parse_target(f"s3://{bucket}/")
+    first = deploy_module.deploy(site, target, cache_dir=bundled / "laptop")
+    assert first.listed and len(first.plan.uploads) > 100
+    (site / "index.html").write_text("from CI", encoding="utf-8")
+    ci = deploy_module.deploy(site, target, cache_dir=bundled / "ci")  # CI's own record: none yet
+    assert ci.listed and [file.key for file in ci.plan.uploads] == ["index.html"]
+    (site / "index.html").write_text("from the laptop", encoding="utf-8")
+    laptop = deploy_module.deploy(site, target, cache_dir=bundled / "laptop")
+    # The laptop's record says index.html is its first version; the stamp says someone deployed since.
+    assert laptop.listed and laptop.heads == 1 and [file.key for file in laptop.plan.uploads] == ["index.html"]
+    again = deploy_module.deploy(site, target, cache_dir=bundled / "laptop")
+    assert (again.listed, again.plan.uploads) == (False, [])
 
 
 def test_an_object_changed_in_place_is_put_back(aws, bucket, tmp_path):
@@ -235,8 +277,10 @@ def test_an_object_changed_in_place_is_put_back(aws, bucket, tmp_path):
     # Same bytes (so the same ETag), other headers: only the time tells it changed.
     aws.copy_object(Bucket=bucket, Key="index.html", CopySource={"Bucket": bucket, "Key": "index.html"},
                     MetadataDirective="REPLACE", ContentType="text/plain", Metadata={})
-    done = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache")
-    assert [file.key for file in done.plan.uploads] == ["index.html"] and done.heads == 1
+    trusted = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache")
+    assert (trusted.listed, trusted.plan.uploads) == (False, [])  # the record of the last deploy is trusted
+    done = deploy_module.deploy(site, target, cache_dir=tmp_path / "cache", verify=True)
+    assert done.listed and [file.key for file in done.plan.uploads] == ["index.html"] and done.heads == 1
     assert aws.head_object(Bucket=bucket, Key="index.html")["ContentType"] == "text/html; charset=utf-8"
 
 
@@ -449,6 +493,8 @@ class BucketWebsite(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", answer["ContentType"])
         self.send_header("Cache-Control", answer["CacheControl"])
+        if answer.get("ContentEncoding"):
+            self.send_header("Content-Encoding", answer["ContentEncoding"])
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -456,7 +502,7 @@ class BucketWebsite(http.server.BaseHTTPRequestHandler):
 
 def test_a_desa_page_from_the_bucket_loads_with_its_charts(aws, bucket, bundled, chromium):
     site = bundled / "_site"
-    assert deploy(site, f"s3://{bucket}/jamsostek/").exit_code == 0
+    assert deploy(site, f"s3://{bucket}/jamsostek/", "--gzip").exit_code == 0  # as the workflow deploys
     BucketWebsite.client, BucketWebsite.bucket = aws, bucket
     website = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BucketWebsite)
     threading.Thread(target=website.serve_forever, daemon=True).start()

@@ -74,7 +74,7 @@ def test_deploy_goes_to_pages_or_to_object_storage_with_the_cache_kept():
     assert steps.index(save) == len(steps) - 1
     storage = next(step for step in steps if step.get("name") == "Publish to object storage")
     assert storage["if"] == "vars.DEPLOY_TO != '' && github.ref == 'refs/heads/main'"
-    assert storage["run"].startswith("sitegen deploy _site")
+    assert storage["run"].startswith("sitegen deploy _site --gzip")
     assert storage["env"]["SITEGEN_DEPLOY_TO"] == "${{ vars.DEPLOY_TO }}"
     assert storage["env"]["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_SECRET_ACCESS_KEY }}"
     pages = [step for step in steps if "pages" in step.get("uses", "")] + [workflow["jobs"]["deploy"]]

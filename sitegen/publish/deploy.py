@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Callable, Iterable, TypeVar
 from ..output.writer import MARKER, journal_path
 from ..system import Busy, hold_lock
 from .plan import LocalFile, Plan, hash_site, make_plan
-from .s3 import Bucket, DeployError, Record, Stored, Target, read_state, state_path, write_state
+from .s3 import Bucket, DeployError, Record, State, Stored, Target, read_state, state_path, write_state
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,11 +39,14 @@ class Deployed:
     dry_run: bool
     steps: dict[str, float]   # seconds of the planning's steps: hashing, listing, heads
     heads: int                # objects whose digest had to be read from their metadata
+    listed: bool              # whether the bucket was listed (else the record of the last deploy was enough)
+    sent: int = 0             # bytes sent (compressed where --gzip compressed them)
 
 
 def deploy(site: Path, target: Target, *, endpoint_url: str | None = None, region: str | None = None,
            cache_dir: Path | None = None, dry_run: bool = False, max_deletes: int = DEFAULT_MAX_DELETES,
-           jobs: int = 16, on_plan: Callable[[Plan], None] | None = None,
+           jobs: int = 16, gzip: bool = False, verify: bool = False,
+           on_plan: Callable[[Plan], None] | None = None,
            on_uploaded: Callable[[LocalFile], None] | None = None) -> Deployed:
     started = time.perf_counter()
     check_site(site)
@@ -53,15 +57,22 @@ def deploy(site: Path, target: Target, *, endpoint_url: str | None = None, regio
     try:
         bucket = Bucket(target, endpoint_url, region, connections=jobs)
         bucket.check()
-        steps = {"hashing": time.perf_counter()}
-        local = hash_site(site, jobs=min(jobs, 2 * (os.cpu_count() or 2)))
         state_file = state_path(cache_dir, target, bucket.endpoint) if cache_dir else None
-        known = read_state(state_file) if state_file else {}
+        state = read_state(state_file) if state_file else State()
+        steps = {"hashing": time.perf_counter()}
+        local, state.files = hash_site(site, min(jobs, 2 * (os.cpu_count() or 2)), state.files, gzip)
         try:
             steps["listing"] = time.perf_counter()
-            stored = list_bucket(bucket, [file.key for file in local], jobs)
+            stamp = bucket.read_stamp()
+            # The record of this machine's last deploy here is what the bucket holds, unless another
+            # deploy finished here since (its stamp differs) or --verify asks to look at every object.
+            listed = verify or not state.deploy or stamp != state.deploy
+            stored = list_bucket(bucket, [file.key for file in local], jobs) if listed else None
             steps["heads"] = time.perf_counter()
-            remote, known, heads = stored_digests(bucket, stored, known, jobs)
+            if listed:
+                remote, state.objects, heads = stored_digests(bucket, stored, state.objects, jobs)
+            else:
+                remote, heads = {key: record[1] for key, record in state.objects.items()}, 0
             steps["end"] = time.perf_counter()
             plan = make_plan(local, remote)
             planned = time.perf_counter() - started
@@ -71,31 +82,38 @@ def deploy(site: Path, target: Target, *, endpoint_url: str | None = None, regio
             if on_plan:
                 on_plan(plan)
             if dry_run:
-                return Deployed(plan, time.perf_counter() - started, planned, True, steps, heads)
-            upload_and_delete(bucket, plan, known, jobs, on_uploaded)
+                return Deployed(plan, time.perf_counter() - started, planned, True, steps, heads, listed)
+            sent = upload_and_delete(bucket, plan, state.objects, jobs, on_uploaded)
+            if plan.uploads or plan.deletes or stamp != state.deploy or not stamp:
+                state.deploy = uuid.uuid4().hex
+                bucket.write_stamp(state.deploy)
         finally:
             if state_file:
                 try:
-                    write_state(state_file, target, known)
+                    write_state(state_file, target, state)
                 except OSError:
-                    pass  # (only a cost: the next deploy reads the digests it cannot find recorded)
+                    pass  # (only a cost: the next deploy lists the bucket and reads what it cannot find recorded)
     finally:
         lock.release()
-    return Deployed(plan, time.perf_counter() - started, planned, False, steps, heads)
+    return Deployed(plan, time.perf_counter() - started, planned, False, steps, heads, listed, sent)
 
 
 def upload_and_delete(bucket: Bucket, plan: Plan, known: dict[str, Record], jobs: int,
-                      on_uploaded: Callable[[LocalFile], None] | None) -> None:
-    """Carry the plan out, stage by stage, recording in `known` each object as it is done."""
+                      on_uploaded: Callable[[LocalFile], None] | None) -> int:
+    """Carry the plan out, stage by stage, recording in `known` each object as it is done; returns
+    the bytes sent."""
+    sent = 0
     for stage in plan.stages():
-        for file, (etag, when) in parallel(jobs, lambda file: (file, bucket.upload(file)), stage):
+        for file, (etag, when, size) in parallel(jobs, lambda file: (file, bucket.upload(file)), stage):
             known[file.key] = (etag, file.digest, when)
+            sent += size
             if on_uploaded:
                 on_uploaded(file)
     for batch in chunks(plan.deletes, DELETE_BATCH):
         bucket.delete(batch)
         for key in batch:
             known.pop(key, None)
+    return sent
 
 
 def check_site(site: Path) -> None:

@@ -62,5 +62,5 @@ def over_limits(files: list[tuple[str, int]], host: Host) -> list[str]:
 
 def check_site_for_host(site: Path, host_name: str) -> tuple[list[str], int, int]:
     """(problems, files, bytes) of a built site against one host's limits."""
-    files = [(key, size) for key, _, size in site_listing(site)]
+    files = [(key, size) for key, _, size, _, _ in site_listing(site)]
     return over_limits(files, HOSTS[host_name]), len(files), sum(size for _, size in files)

@@ -60,7 +60,7 @@ RESOURCE_SUFFIXES = {".css", ".js", ".mjs", ".wasm", ".svg", ".png", ".jpg", ".j
                      ".woff", ".woff2"}
 PAGE_SUFFIXES = {".html", ".xml"}
 
-DIGEST_FORMAT = b"sitegen-deploy-1"
+DIGEST_FORMAT = b"sitegen-deploy-2"
 
 
 def content_type(key: str) -> str:
@@ -82,22 +82,42 @@ class LocalFile:
     key: str      # the path inside the site, with "/" (also the object's key after the prefix)
     path: str     # where it is on disk
     size: int
-    digest: str   # of its bytes and of the headers it is served with (object_digest)
+    digest: str   # of its bytes and of how it is served (object_digest)
+    gzip: bool = False  # stored compressed, with Content-Encoding: gzip
 
 
-def object_digest(path: str, key: str) -> str:
-    digest = hashlib.sha256(DIGEST_FORMAT)
-    digest.update(f"\0{content_type(key)}\0{cache_control(key)}\0".encode())
+# Text a browser reads, stored gzip-compressed with `sitegen deploy --gzip` (an object store sends
+# what it holds, whatever the browser asked for; every browser takes gzip). The downloads in unduh/
+# stay as they are, so that `curl -O` and spreadsheet programs get the file its name promises.
+GZIP_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".geojson", ".webmanifest", ".xml", ".svg", ".txt",
+                 ".md"}
+
+
+def compressible(key: str) -> bool:
+    return os.path.splitext(key)[1].lower() in GZIP_SUFFIXES and not key.startswith("unduh/")
+
+
+def content_hash(path: str) -> str:
+    digest = hashlib.sha256()
     with open(path, "rb") as file:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def site_listing(site: Path) -> list[tuple[str, str, int]]:
-    """(key, path, size) of every file of the site, sorted by key. Names starting with "." are
-    sitegen's own (the marker) or a system's, never pages: they are not published. Keys are NFC, as
-    URLs are written (macOS may hand names back decomposed)."""
+def object_digest(content: str, key: str, gzip: bool = False) -> str:
+    """The digest an object carries: of its content's hash and of how it is served."""
+    served = f"\0{content_type(key)}\0{cache_control(key)}\0{'gzip' if gzip else ''}\0{content}"
+    return hashlib.sha256(DIGEST_FORMAT + served.encode()).hexdigest()
+
+
+Entry = tuple[str, str, int, int, int]   # key, path, size, mtime_ns, inode
+
+
+def site_listing(site: Path) -> list[Entry]:
+    """(key, path, size, mtime_ns, inode) of every file of the site, sorted by key. Names starting
+    with "." are sitegen's own (the marker) or a system's, never pages: they are not published. Keys
+    are NFC, as URLs are written (macOS may hand names back decomposed)."""
     found = []
     stack = [("", os.fspath(site))]
     while stack:
@@ -109,18 +129,36 @@ def site_listing(site: Path) -> list[tuple[str, str, int]]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((f"{prefix}{entry.name}/", entry.path))
                 elif entry.is_file():
+                    stat = entry.stat()
                     found.append((unicodedata.normalize("NFC", prefix + entry.name), entry.path,
-                                  entry.stat().st_size))
+                                  stat.st_size, stat.st_mtime_ns, stat.st_ino))
     found.sort()
     return found
 
 
-def hash_site(site: Path, jobs: int = 4) -> list[LocalFile]:
-    """Every file of the site with its digest (hashlib lets go of the GIL: threads share the work)."""
+def hash_site(site: Path, jobs: int = 4, known: dict[str, tuple[int, int, int, str]] | None = None,
+              gzip: bool = False) -> tuple[list[LocalFile], dict[str, tuple[int, int, int, str]]]:
+    """Every file of the site with its digest, and the content hashes to remember for next time.
+
+    A file whose size, modification time and inode are those `known` from the last deploy keeps
+    its hash (an update build rewrites only the files whose bytes changed); the others are read
+    (hashlib lets go of the GIL: threads share the work)."""
     listing = site_listing(site)
+    known = known or {}
+
+    def hashed(entry: Entry) -> str:
+        key, path, size, mtime, inode = entry
+        seen = known.get(key)
+        return seen[3] if seen is not None and seen[:3] == (size, mtime, inode) else content_hash(path)
+
     with ThreadPoolExecutor(jobs) as pool:
-        digests = pool.map(lambda item: object_digest(item[1], item[0]), listing)
-        return [LocalFile(key, path, size, digest) for (key, path, size), digest in zip(listing, digests)]
+        contents = list(pool.map(hashed, listing))
+    files = [LocalFile(key, path, size, object_digest(content, key, gzip and compressible(key)),
+                       gzip and compressible(key))
+             for (key, path, size, _, _), content in zip(listing, contents)]
+    remembered = {key: (size, mtime, inode, content)
+                  for (key, _, size, mtime, inode), content in zip(listing, contents)}
+    return files, remembered
 
 
 @dataclass

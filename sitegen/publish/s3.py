@@ -14,7 +14,7 @@ import gzip
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
@@ -29,7 +29,8 @@ from .plan import LocalFile, cache_control, content_type
 DIGEST_KEY = "sitegen-digest"   # the object's metadata entry (x-amz-meta-sitegen-digest)
 MULTIPART_FROM = 64 << 20        # larger files go up in parts (the 290 MB national CSV)
 PAGE_SIZE = 1000                 # keys per listing request (the most S3 returns)
-STATE_FORMAT = 2
+STATE_FORMAT = 3
+STAMP = ".sitegen-deploy"         # under the prefix: the id of the last finished deploy
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,253}[a-z0-9]")
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken",
                     "AuthorizationHeaderMalformed", "InvalidClientTokenId", "403", "Forbidden"}
@@ -122,7 +123,8 @@ class Bucket:
                     key = item["Key"][len(prefix):]
                     if until is not None and key > until:
                         return found
-                    found[key] = Stored(item["Size"], item["ETag"], item["LastModified"].timestamp())
+                    if key != STAMP:
+                        found[key] = Stored(item["Size"], item["ETag"], item["LastModified"].timestamp())
                 if not answer.get("IsTruncated"):
                     return found
                 request.pop("StartAfter", None)
@@ -139,20 +141,43 @@ class Bucket:
                 raise
         return head["ETag"], head.get("Metadata", {}).get(DIGEST_KEY)
 
-    def upload(self, file: LocalFile) -> tuple[str, float]:
-        """Put one file with its headers and digest; returns the object's new ETag and a time no
-        earlier than its LastModified (the answer's Date)."""
+    def upload(self, file: LocalFile) -> tuple[str, float, int]:
+        """Put one file with its headers and digest (gzip-compressed if the plan says so); returns the
+        object's new ETag, a time no earlier than its LastModified (the answer's Date), and the bytes sent."""
         headers = {"ContentType": content_type(file.key), "CacheControl": cache_control(file.key),
                    "Metadata": {DIGEST_KEY: file.digest}}
         key = self.target.prefix + file.key
         with self.errors("uploading " + file.key):
+            if file.gzip:
+                with open(file.path, "rb") as source:
+                    body = gzip.compress(source.read(), compresslevel=9, mtime=0)
+                answer = self.client.put_object(Bucket=self.target.bucket, Key=key, Body=body,
+                                                ContentEncoding="gzip", **headers)
+                return answer["ETag"], answered_at(answer), len(body)
             if file.size < MULTIPART_FROM:
                 with open(file.path, "rb") as body:
                     answer = self.client.put_object(Bucket=self.target.bucket, Key=key, Body=body, **headers)
-                return answer["ETag"], answered_at(answer)
+                return answer["ETag"], answered_at(answer), file.size
             self.client.upload_file(file.path, self.target.bucket, key, ExtraArgs=headers, Config=self.transfer)
             head = self.client.head_object(Bucket=self.target.bucket, Key=key)
-            return head["ETag"], head["LastModified"].timestamp()
+            return head["ETag"], head["LastModified"].timestamp(), file.size
+
+    def read_stamp(self) -> str | None:
+        """The id of the last deploy that finished in this folder, as it wrote it."""
+        with self.errors():
+            try:
+                answer = self.client.get_object(Bucket=self.target.bucket, Key=self.target.prefix + STAMP)
+            except botocore.exceptions.ClientError as exc:
+                if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+            return answer["Body"].read().decode("utf-8", "replace").strip()
+
+    def write_stamp(self, deploy_id: str) -> None:
+        with self.errors("finishing"):
+            self.client.put_object(Bucket=self.target.bucket, Key=self.target.prefix + STAMP,
+                                   Body=deploy_id.encode(), ContentType="text/plain; charset=utf-8",
+                                   CacheControl="no-store")
 
     def delete(self, keys: list[str]) -> None:
         """Delete up to 1,000 objects in one request (one by one where the store has no such request)."""
@@ -229,21 +254,33 @@ def state_path(cache_dir: Path, target: Target, endpoint: str) -> Path:
     return cache_dir / "deploy" / f"{name}.json.gz"
 
 
-Record = tuple[str, str, float]
+Record = tuple[str, str, float]          # ETag, digest, time
+Hashed = tuple[int, int, int, str]       # size, mtime_ns, inode, content hash of a local file
 
 
-def read_state(path: Path) -> dict[str, Record]:
+@dataclass
+class State:
+    deploy: str = ""                                          # the last deploy this machine finished here
+    objects: dict[str, Record] = field(default_factory=dict)  # what the bucket holds, as far as known
+    files: dict[str, Hashed] = field(default_factory=dict)    # the site's files as last hashed
+
+
+def read_state(path: Path) -> State:
     try:
         stored = json.loads(gzip.decompress(path.read_bytes()))
         if stored.get("format") != STATE_FORMAT:
-            return {}
-        return {key: (str(etag), str(digest), float(when)) for key, (etag, digest, when) in stored["objects"].items()}
-    except Exception:  # noqa: BLE001 - a damaged record only costs a HEAD per object
-        return {}
+            return State()
+        return State(str(stored["deploy"]),
+                     {key: (str(etag), str(digest), float(when)) for key, (etag, digest, when) in stored["objects"].items()},
+                     {key: (int(size), int(mtime), int(inode), str(content))
+                      for key, (size, mtime, inode, content) in stored["files"].items()})
+    except Exception:  # noqa: BLE001 - a damaged record only costs a listing and a HEAD per object
+        return State()
 
 
-def write_state(path: Path, target: Target, objects: dict[str, Record]) -> None:
+def write_state(path: Path, target: Target, state: State) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps({"format": STATE_FORMAT, "target": str(target), "objects": dict(sorted(objects.items()))},
+    data = json.dumps({"format": STATE_FORMAT, "target": str(target), "deploy": state.deploy,
+                       "objects": dict(sorted(state.objects.items())), "files": dict(sorted(state.files.items()))},
                       separators=(",", ":")).encode()
     replace_atomically(path, gzip.compress(data, compresslevel=1, mtime=0))
