@@ -131,7 +131,7 @@ def main() -> None:
         f"({others / 1e6:.2f} MB uncompressed; the downloads: {sum(f.size for f in downloads) / 1e6:.1f} MB; "
         f"all sent: {sent}) | ≤ 5 MB |",
         f"| `sitegen deploy` of that update against a bucket holding the previous build (moto on 127.0.0.1) | "
-        f"{seconds:.1f} s in all; {summary.split('(planned', 1)[1].rstrip(')')} | planning ≤ 30 s |",
+        f"{seconds:.1f} s in all; planned{summary.split('(planned', 1)[1].rstrip(')')} | planning ≤ 30 s |",
         "",
     ]
     text = "\n".join(lines)

@@ -99,6 +99,25 @@ def swap_in(new: Path, current: Path, old: Path) -> None:
     os.rename(new, current)
 
 
+def files_below(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> list[tuple[str, os.DirEntry]]:
+    """Every file below `folder` as (its path relative to it, with "/" on every system; its entry),
+    in no particular order; folders and files whose name `skip` accepts are left out, and links to
+    folders are not followed."""
+    found = []
+    stack = [("", os.fspath(folder))]
+    while stack:
+        prefix, current = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if skip(entry.name):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file():
+                    found.append((prefix + entry.name, entry))
+    return found
+
+
 def remove_in_background(folder: Path) -> None:
     """Delete a replaced site without making the build wait: a detached `rm -rf` on POSIX (deleting
     90,000 files takes longer than writing them), a plain delete elsewhere."""

@@ -424,18 +424,6 @@ def test_national_names_and_variants(national):
 
 # In a browser: search.js with the same files
 
-CHROMIUM = Path(os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def browser_available() -> bool:
-    if CHROMIUM.exists():
-        return True
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is required in CI: apt-get install -y chromium (or set SITEGEN_CHROMIUM)")
-    return False
-
-
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -475,14 +463,8 @@ def search_site(tmp_path_factory, bundled_split):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not browser_available():
-        pytest.skip(f"no {CHROMIUM} (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture

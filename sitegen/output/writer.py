@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import OutputError
-from ..system import Busy, exchange, hold_lock, remove_in_background, swap_in, write_new_file
+from ..system import Busy, exchange, files_below, hold_lock, remove_in_background, swap_in, write_new_file
 from ..pages.urls import check_site_relative
 
 MARKER = ".sitegen-site"
@@ -239,18 +239,7 @@ def existing_files(out: Path) -> list[str] | None:
     saves: ext4 creates files slowly for minutes after a mass delete)."""
     if not (out / MARKER).is_file():
         return None
-    found = []
-    stack = [("", os.fspath(out))]
-    while stack:
-        prefix, folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((f"{prefix}{entry.name}/", entry.path))
-                elif prefix or entry.name != MARKER:
-                    found.append(prefix + entry.name)
-    found.sort()
-    return found
+    return sorted(path for path, _ in files_below(out) if path != MARKER)
 
 
 def folder_run(names: list[str], folder: str) -> tuple[int, int]:

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..system import files_below
+
 # Named here rather than asked of `mimetypes`, which reads the system's registry on Windows (where
 # .js has been text/plain) and gives no charset.
 CONTENT_TYPES = {
@@ -119,19 +121,9 @@ def site_listing(site: Path) -> list[Entry]:
     with "." are sitegen's own (the marker) or a system's, never pages: they are not published. Keys
     are NFC, as URLs are written (macOS may hand names back decomposed)."""
     found = []
-    stack = [("", os.fspath(site))]
-    while stack:
-        prefix, folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.is_file():
-                    stat = entry.stat()
-                    found.append((unicodedata.normalize("NFC", prefix + entry.name), entry.path,
-                                  stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    for path, entry in files_below(site, skip=lambda name: name.startswith(".")):
+        stat = entry.stat()
+        found.append((unicodedata.normalize("NFC", path), entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
     found.sort()
     return found
 
@@ -145,14 +137,18 @@ def hash_site(site: Path, jobs: int = 4, known: dict[str, tuple[int, int, int, s
     (hashlib lets go of the GIL: threads share the work)."""
     listing = site_listing(site)
     known = known or {}
-
-    def hashed(entry: Entry) -> str:
-        key, path, size, mtime, inode = entry
+    contents: list[str | None] = []
+    to_read = []
+    for index, (key, path, size, mtime, inode) in enumerate(listing):
         seen = known.get(key)
-        return seen[3] if seen is not None and seen[:3] == (size, mtime, inode) else content_hash(path)
-
+        if seen is not None and seen[:3] == (size, mtime, inode):
+            contents.append(seen[3])
+        else:
+            contents.append(None)
+            to_read.append(index)
     with ThreadPoolExecutor(jobs) as pool:
-        contents = list(pool.map(hashed, listing))
+        for index, content in zip(to_read, pool.map(lambda i: content_hash(listing[i][1]), to_read)):
+            contents[index] = content
     files = [LocalFile(key, path, size, object_digest(content, key, gzip and compressible(key)),
                        gzip and compressible(key))
              for (key, path, size, _, _), content in zip(listing, contents)]
