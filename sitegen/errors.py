@@ -43,6 +43,11 @@ def tr(message: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
+def line_ref(path, line: int) -> str:
+    """Another line of the same file, named as its reader sees it: a CSV's line, a workbook's row."""
+    return tr("row {line}", line=line) if str(path).endswith("]") else tr("line {line}", line=line)
+
+
 def display_path(path: str | os.PathLike) -> str:
     """The path as the user would type it: relative to the working folder when inside it, with "/"
     between folders on every system (Windows' own tools accept it, and messages stay the same)."""

@@ -307,3 +307,13 @@ def test_problems_in_a_budget_workbook_name_the_sheet_and_the_row(make_site, run
     (root / "data" / "budgets.csv").write_text(BUDGETS_CSV, encoding="utf-8")
     result = run_cli("check")
     assert result.exit_code == 1 and "data/budgets.xlsx: budgets.csv is there too: keep one of the two" in result.output
+
+
+def test_a_workbook_row_given_twice_names_the_first_row(make_site, run_cli):
+    root = make_site({COVERAGE: None})
+    lines = COVERAGE_CSV.splitlines()
+    write_workbook(root / "data" / "coverage.xlsx", "\n".join([*lines, lines[2]]) + "\n", dates=False)
+    result = run_cli("check", "--lang", "id")
+    assert result.exit_code == 1
+    assert ("data/coverage.xlsx [Cakupan] baris 11: baris ganda untuk period 2024-04, region_code 63.10.01.2005, "
+            "segment perangkat_desa (pertama kali di baris 3)") in result.output, result.output

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MAX_REPORTED_PER_RULE, Problems, tr, tr_noop
+from ..errors import MAX_REPORTED_PER_RULE, Problems, line_ref, tr, tr_noop
 from ..schema import ARRAYS, COLUMNS, FIRST_DATA_LINE, Lookups, Rows, cell_key, number_periods
 from .files import BOM, check_header, decode_utf8, read_bytes
 from .spreadsheets import UnreadableCsv, column_labels, is_semicolon_csv, semicolons_to_commas, workbook_as_csv
@@ -235,9 +235,9 @@ def report_duplicates(path, rows: Rows, period_index, periods, lookups: Lookups,
         cell, segment = divmod(key, n_segments)
         region, period = divmod(cell, n_periods)
         problems.error(path, line, tr("duplicate row for period {period}, region_code {region}, segment {segment} "
-                                      "(first given on line {first})", period=periods[period],
+                                      "(first given on {first})", period=periods[period],
                                       region=lookups.region_codes[region], segment=lookups.segment_ids[segment],
-                                      first=first), rule=tr_noop("duplicate row"))
+                                      first=line_ref(path, first)), rule=tr_noop("duplicate row"))
     problems.count_more(path, "duplicate row", len(reports) - min(len(reports), MAX_REPORTED_PER_RULE))
 
 
@@ -267,8 +267,9 @@ def report_mixed_levels(path, rows: Rows, period_index, periods, lookups: Lookup
     clashes.sort()
     for line, period, segment, lvl, code, first_line, first_level in clashes[:MAX_REPORTED_PER_RULE]:
         problems.error(path, line, tr("segment {segment} in {period} is reported here for a {level} ({code}) but on "
-                                      "line {first_line} for a {first_level}; report a segment at one level per "
+                                      "{first_line} for a {first_level}; report a segment at one level per "
                                       "period so nobody is counted twice", segment=segment, period=period,
-                                      level=lvl, code=code, first_line=first_line, first_level=first_level),
+                                      level=lvl, code=code, first_line=line_ref(path, first_line),
+                                      first_level=first_level),
                        rule=tr_noop("segment at two levels"))
     problems.count_more(path, "segment at two levels", len(clashes) - min(len(clashes), MAX_REPORTED_PER_RULE))

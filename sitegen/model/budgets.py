@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import Problems, tr, tr_noop
+from ..errors import Problems, line_ref, tr, tr_noop
 from ..inputs.data import LEVELS
 from ..inputs.files import csv_records, decode_utf8, read_bytes
 from ..inputs.spreadsheets import workbook_as_csv
@@ -70,8 +70,8 @@ def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
             problems.error(path, line, tr('add_amount "{amount}" is not a whole number of rupiah', amount=amount),
                            rule=tr_noop("bad amount"))
         elif (year, code) in seen:
-            problems.error(path, line, tr("year {year} of {code} is given twice (first on line {first_line})",
-                                          year=year, code=code, first_line=seen[(year, code)]),
+            problems.error(path, line, tr("year {year} of {code} is given twice (first on {first_line})",
+                                          year=year, code=code, first_line=line_ref(path, seen[(year, code)])),
                            rule=tr_noop("duplicate row"))
         else:
             seen[(year, code)] = line
