@@ -35,6 +35,7 @@ BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,253}[a-z0-9]")
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken",
                     "AuthorizationHeaderMalformed", "InvalidClientTokenId", "403", "Forbidden"}
 MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
+MISSING_OBJECT_CODES = {"NoSuchKey", "404", "NotFound"}
 # Stores that do not take S3's multi-object delete as boto3 sends it (older MinIO and Ceph want a
 # Content-MD5; GCS has no multi-object delete): objects are then deleted one by one.
 NO_BATCH_DELETE_CODES = {"NotImplemented", "MissingContentMD5", "InvalidRequest"}
@@ -130,16 +131,20 @@ class Bucket:
                 request.pop("StartAfter", None)
                 request["ContinuationToken"] = answer["NextContinuationToken"]
 
-    def stored_digest(self, key: str) -> tuple[str, str | None] | None:
-        """(ETag, digest) of one object from its metadata; None if it is gone."""
+    def fetch(self, method, key: str) -> dict | None:
+        """The answer of head_object or get_object for one key under the prefix; None if there is no such object."""
         with self.errors():
             try:
-                head = self.client.head_object(Bucket=self.target.bucket, Key=self.target.prefix + key)
+                return method(Bucket=self.target.bucket, Key=self.target.prefix + key)
             except botocore.exceptions.ClientError as exc:
-                if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                if error_code(exc) in MISSING_OBJECT_CODES:
                     return None
                 raise
-        return head["ETag"], head.get("Metadata", {}).get(DIGEST_KEY)
+
+    def stored_digest(self, key: str) -> tuple[str, str | None] | None:
+        """(ETag, digest) of one object from its metadata; None if it is gone."""
+        head = self.fetch(self.client.head_object, key)
+        return None if head is None else (head["ETag"], head.get("Metadata", {}).get(DIGEST_KEY))
 
     def upload(self, file: LocalFile) -> tuple[str, float, int]:
         """Put one file with its headers and digest (gzip-compressed if the plan says so); returns the
@@ -164,13 +169,10 @@ class Bucket:
 
     def read_stamp(self) -> str | None:
         """The id of the last deploy that finished in this folder, as it wrote it."""
+        answer = self.fetch(self.client.get_object, STAMP)
+        if answer is None:
+            return None
         with self.errors():
-            try:
-                answer = self.client.get_object(Bucket=self.target.bucket, Key=self.target.prefix + STAMP)
-            except botocore.exceptions.ClientError as exc:
-                if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-                    return None
-                raise
             return answer["Body"].read().decode("utf-8", "replace").strip()
 
     def write_stamp(self, deploy_id: str) -> None:
