@@ -38,25 +38,30 @@ from .fast import coverage as fast_coverage, cube as fast_cube, index as fast_in
 from .fast.cache import Cache
 from .fast.downloads import DownloadCache
 from .fast.markdown import StoredMarkdown
+from .fast.shareimages import ShareImageCache
 from .model.changelog import compare, load_previous
+from .model.releases import load_published, release_notes, releases_now
+from .pages.releases import kabupaten_code
 from .model.news import News, select_news
 from .pages.news import check_links, check_published_links
 from .render.i18n import LANGUAGES, catalog_digest, missing_translations, translations
 from .pages.site import Site, Texts
-from .pages.families import (CHANGES_SINCE, DOWNLOAD_FILES, FAMILIES, FIGURES, REGION_PAGE_SHOWS, BuildState, Languages,
+from .pages.families import (CHANGES_SINCE, DOWNLOAD_FILES, FAMILIES, FIGURES, PUBLISHED_RELEASES, REGION_PAGE_SHOWS, BuildState, Languages,
                              families_to_make)
 from .pages.urls import region_path
-from .output.pagewriter import PageJob, TemplateProblem, default_jobs, template_location, write_region_pages
+from .pages.share import default_share_image, region_levels
+from .output.pagewriter import PageJob, TemplateProblem, default_jobs, draw_share_card, template_location, write_region_pages
 from .render.environment import Renderer, make_environment
 from .inputs.targets import Rates, load_rates
 from .model.budgets import load_budgets
 from .inputs.boundaries import load_boundaries
+from .inputs.figures import load_figures
 from .fast.incremental import (DIGESTED, BuildRecord, PageInputs, downloads_digest, global_digest, page_inputs, read_record,
                           write_record)
 from .output.writer import SiteWriter, marker_build_id, existing_files
 
 PACKAGE_ASSETS = Path(__file__).parent / "theme" / "assets"
-FINGERPRINTED = {"style.css": "css", "charts.js": "charts", "search.js": "search"}
+FINGERPRINTED = {"style.css": "css", "charts.js": "charts", "search.js": "search", "site.js": "site", "embed.js": "embed"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Inputs:
     paths: tuple[str, ...]       # each region's site-relative folder, in the order of `regions`
     rates: Rates | None = None   # premiums from rates.yaml, when the site has one
     boundaries: dict = None      # region code → GeoJSON geometry, from data/boundaries/
+    figures: tuple = ()          # inputs.figures.PublishedFigure: real figures from figures.yaml
 
 
 @dataclass
@@ -119,6 +125,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     segments = load_segments(options.data, problems)
     sources = load_sources(options.data, problems)
     rates = load_rates(options.data, problems)
+    figures = tuple(load_figures(options.data, regions, sources, problems)) if regions and sources else ()
     if config and sources and config.target.source not in {s.id for s in sources}:
         problems.error(options.data / "site.yaml", config.target.source_line,
                        tr("target.source {source} is not an id in sources.yaml", source=repr(config.target.source)))
@@ -139,7 +146,7 @@ def load_inputs(options: BuildOptions, problems: Problems) -> Inputs:
     problems.raise_if_any()
     boundaries = load_boundaries(options.data, {r.code for r in regions}, problems) if regions else {}
     problems.raise_if_any()
-    return Inputs(config, regions, segments, sources, facts, articles, paths, rates, boundaries)
+    return Inputs(config, regions, segments, sources, facts, articles, paths, rates, boundaries, figures)
 
 
 def page_folders(regions: list[Region], root_code: str, cache_dir: Path | None) -> tuple[str, ...]:
@@ -169,14 +176,17 @@ def build_model(inputs: Inputs, options: BuildOptions | None = None) -> Site:
     group_masks = {group: group_mask(cube.segments, group) for group in dict.fromkeys(s.group for s in cube.segments)}
     group_rates = {group: totals(cube, mask).rate() for group, mask in group_masks.items()}
     illustrative_sources = np.array([s.illustrative for s in cube.sources], dtype=bool)
+    desa_count = sum(r.level == "desa" for r in tree.regions)
     return Site(
         config=inputs.config, tree=tree, cube=cube, headline=headline,
         headline_rate=headline.rate(), group_rates=group_rates,
         paths=inputs.paths or tuple(region_path(r, i == tree.root) for i, r in enumerate(tree.regions)),
         illustrative=(cube.uses_source & illustrative_sources).any(axis=1),
         period_index={p: i for i, p in enumerate(cube.periods)}, group_masks=group_masks,
-        news=news, rates=inputs.rates, boundaries=inputs.boundaries or {},
+        news=news, rates=inputs.rates, boundaries=inputs.boundaries or {}, figures=inputs.figures,
         prefixes=tuple(language.prefix for language in LANGUAGES),
+        share_levels=region_levels(inputs.config.share_images, desa_count),
+        embed_levels=region_levels(inputs.config.embeds, desa_count),
     )
 
 
@@ -265,6 +275,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
     site = build_model(inputs, options)
     check_published_links(site.news, site.paths, problems)
     changelog = compare(load_previous(options.previous, problems) if options.previous else None, site, inputs.facts)
+    published = load_published(options.previous, problems)
     problems.raise_if_any()
     budgets = load_budgets(options.data, site.tree, problems)
     problems.raise_if_any()
@@ -279,16 +290,21 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
             language.env.globals.update(site_globals(site, assets, language.texts))
         renderers = [Renderer(language.env) for language in languages]
         job = PageJob(site, tuple(zip(renderers, (language.texts for language in languages))),
-                      writer.staging, writer.compare_with)
+                      writer.staging, writer.compare_with,
+                      ShareImageCache(cache_dir / "share-images") if cache_dir else draw_share_card)
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         writer.write(assets["vega"], bundle.result().encode("utf-8"))  # ready by now, even on a cold cache
+        releases = (releases_now(published, site.cube.periods[-1], site.config.as_of.isoformat(),
+                                 release_notes(changelog, lambda r: kabupaten_code(site, r)))
+                    if site.cube.periods else None)
         state = BuildState(site, Languages(tuple(renderers), tuple(language.texts for language in languages)),
-                           changelog, download_files, fast_index.index_json if cache_dir else index_json)
+                           changelog, download_files, fast_index.index_json if cache_dir else index_json, releases)
         families = FAMILIES
         if writer.update and plan.previous_files is not None:
             # Same global digest (code, templates, news, regions, settings): families that show only
             # those keep the previous build's files; the others are made anew (pages.families).
-            changed = {FIGURES, CHANGES_SINCE} | (set() if previous.downloads == downloads_key else {DOWNLOAD_FILES})
+            changed = ({FIGURES, CHANGES_SINCE} | (set() if previous.downloads == downloads_key else {DOWNLOAD_FILES})
+                       | ({PUBLISHED_RELEASES} if options.previous else set()))
             families = families_to_make(frozenset(changed))
             writer.keep_previous(drop=tuple(folder for family in families for folder in family.folders(site)),
                                  unless=tuple(inner for family in families for inner in family.keep_folders))
@@ -398,6 +414,7 @@ def site_globals(site: Site, assets: dict, texts: Texts) -> dict:
         "rates": site.rates,
         "assets": {name: texts.site_root + path for name, path in assets.items()},
         "utc_offset": site.config.utc_offset,
+        "site_share_image": default_share_image(site, texts),
         "vega_locale": json.dumps({"number": vega_format_locale(texts.locale),
                                    "time": vega_time_format_locale(texts.locale)},
                                   ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"),

@@ -183,6 +183,27 @@ def check_links_command(site, base_path, data):
     click.echo(f"sitegen: every internal link in {site} works")
 
 
+@main.command("fetch-published")
+@click.argument("site_url", metavar="URL")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default="previous", show_default=True)
+def fetch_published_command(site_url, out):
+    """Fetch what the next build needs of the site published at URL (for `sitegen build --previous`):
+    its coverage and region lists and every release of its download archive, checked by SHA-256.
+
+    Exit codes: 0 fetched, or nothing published there yet (then no folder is made); 1 failed.
+    """
+    from .publish.fetch import FetchError, fetch_published  # lazy: only for this command
+
+    try:
+        fetched = fetch_published(site_url, out)
+    except (FetchError, ValueError, KeyError) as exc:
+        raise BuildFailed(f"sitegen: could not fetch the published site: {exc}") from None
+    if not fetched:
+        click.echo(f"sitegen: nothing published at {site_url} yet")
+    else:
+        click.echo(f"sitegen: {len(fetched)} file(s) of {site_url} in {out}; build with --previous {out}")
+
+
 @main.command("deploy")
 @click.argument("site", type=click.Path(path_type=Path, file_okay=False), default="_site")
 @click.option("--to", "target", metavar="s3://BUCKET/PREFIX", envvar="SITEGEN_DEPLOY_TO",

@@ -19,7 +19,7 @@ ALLOWED = {
     "pages": {"inputs", "model", "render"},
     "output": {"inputs", "model", "render", "pages"},
     "fast": {"inputs", "model", "render", "pages", "output"},
-    "publish": {"output"},
+    "publish": {"output", "model"},  # model: the release archive's layout, which fetch-published reads
 }
 LEAVES = {"errors", "schema", "system"}
 ORCHESTRATORS = {"build", "cli", "serve"}

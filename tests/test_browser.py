@@ -195,7 +195,7 @@ def test_a_village_page_prints_on_at_most_two_a4_sheets(browser, server, bundled
 
 @pytest.mark.parametrize("language", ["", "en/"])
 @pytest.mark.parametrize("page_kind", ["home", "kecamatan", "desa", "news", "article", "downloads", "methodology",
-                                       "changes", "search", "404"])
+                                       "changes", "search", "404", "embed", "archive"])
 def test_axe_finds_no_serious_accessibility_problem(browser, server, bundled_site, page_kind, language):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -205,7 +205,8 @@ def test_axe_finds_no_serious_accessibility_problem(browser, server, bundled_sit
             "desa": f"desa/{first(bundled_site / 'desa')}/", "news": "berita/",
             "article": "berita/optimalisasi-jaminan-sosial-ekosistem-desa/", "downloads": "unduh/",
             "methodology": "metodologi/", "changes": "perubahan/", "search": "cari/?q=batu",
-            "404": "404.html"}[page_kind]
+            "404": "404.html", "embed": f"kecamatan/{first(bundled_site / 'kecamatan')}/sematkan.html",
+            "archive": "unduh/arsip/"}[page_kind]
     page = browser.new_page(viewport={"width": 360, "height": 740}, bypass_csp=True)  # axe is injected
     page.goto(server + language + path)
     if page_kind == "search":

@@ -36,7 +36,7 @@ def test_bundled_site_has_a_page_per_region(bundled_site):
     for name in ("404.html", "sitemap.xml", "robots.txt", MARKER):
         assert (bundled_site / name).is_file()
     news_pages = len(list((bundled_site / "berita").rglob("index.html")))
-    other_pages = ["unduh/", "metodologi/", "perubahan/", "cari/"]
+    other_pages = ["unduh/", "unduh/arsip/", "metodologi/", "perubahan/", "cari/"]
     assert all((bundled_site / page / "index.html").is_file() for page in other_pages)
     for language in ("id", "en"):  # every page once per language (tests/test_languages.py checks the rest)
         sitemap = (bundled_site / f"sitemap-{language}-1.xml").read_text()
@@ -257,10 +257,13 @@ def test_every_page_has_a_canonical_address_and_sharing_tags(bundled_site):
         assert page.select_one('meta[property="og:title"]')["content"] == page.title.get_text(), path
         description = page.select_one('meta[name="description"]')["content"]
         assert description and page.select_one('meta[property="og:description"]')["content"] == description, path
-        assert page.select_one('meta[name="twitter:card"]')["content"] == "summary", path
+        # Every page names a share image (its own, or the home page's): a large card.
+        assert page.select_one('meta[property="og:image"]')["content"].endswith("pratinjau.png"), path
+        assert page.select_one('meta[name="twitter:card"]')["content"] == "summary_large_image", path
         policy = page.select_one('meta[http-equiv="Content-Security-Policy"]')["content"]
         assert "script-src 'self';" in policy and "unsafe-eval" not in policy, path
-        assert not [s for s in page.find_all("script") if not s.get("src") and s.get("type") != "application/json"], path
+        assert not [s for s in page.find_all("script") if not s.get("src")
+                    and s.get("type") not in ("application/json", "application/ld+json")], path  # data, not code
     village = BeautifulSoup((bundled_site / "desa" / "63-10-04-2006-jombang" / "index.html").read_text(encoding="utf-8"),
                             "html.parser")
     assert village.select_one('meta[name="description"]')["content"].startswith(

@@ -174,7 +174,7 @@ def test_objects_are_served_with_their_type_and_cache_lifetime(aws, bucket, bund
     assert content_type("a/b.unknown") == "application/octet-stream"
     fingerprinted = {p.name for p in (site / "assets").iterdir() if cache_control(f"assets/{p.name}") == IMMUTABLE}
     assert fingerprinted == {p.name for p in (site / "assets").iterdir() if p.suffix in (".css", ".js")}
-    assert len(fingerprinted) == 4  # style, charts, search, vega; not icon.svg, nor a site's own photo
+    assert len(fingerprinted) == 6  # style, charts, search, site, embed, vega; not icon.svg, nor a site's own photo
     assert cache_control("assets/photo.2024010112.jpg") == SHORT
 
 
@@ -241,7 +241,7 @@ def test_gzip_stores_text_compressed_and_downloads_as_they_are(aws, bucket, bund
     result = deploy(site, f"s3://{bucket}/", "--gzip")
     uploaded, _, unchanged = counts(result.output)
     compressible = [key for key in site_digests(site) if key.endswith((".html", ".json", ".js", ".css", ".xml",
-                                                                       ".svg", ".txt")) and not key.startswith("unduh/")]
+                                                                       ".svg", ".txt", ".webmanifest")) and not key.startswith("unduh/")]
     assert uploaded == len(compressible)  # served differently: sent again; the rest is unchanged
     sent = re.search(r"\(([\d.,]+ [KMG]?B|[\d,]+ bytes), ([\d.,]+ [KMG]?B|[\d,]+ bytes) sent\)", result.output)
     assert sent, result.output

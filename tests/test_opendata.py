@@ -119,7 +119,7 @@ def test_the_zip_holds_every_download(bundled_site):
     with zipfile.ZipFile(folder / "data.zip") as archive:
         assert archive.testzip() is None
         names = archive.namelist()
-        assert names == ["cakupan.csv", "wilayah.csv", "segmen.csv", "sumber.csv", "KAMUS-DATA.txt"]
+        assert names == ["cakupan.csv", "wilayah.csv", "segmen.csv", "sumber.csv", "KAMUS-DATA.txt", "datapackage.json"]
         for name in names:
             assert archive.read(name) == (folder / name).read_bytes()
     assert (folder / "cakupan.csv").read_bytes() == (REPO / "data" / "coverage.csv").read_bytes()

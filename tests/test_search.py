@@ -441,11 +441,14 @@ def write_search_site(root: Path, files: dict[str, bytes], entries=()) -> None:
     (root / "assets").mkdir()
     for asset in ("search.js", "style.css", "icon.svg"):
         shutil.copy(THEME / "assets" / asset, root / "assets" / asset)
+    (root / "assets" / "site.js").write_text("", encoding="utf-8")  # no offline reading in this stub site
     env = make_environment(None, "id")
     context = {"title": "Cari", "base": "../", "page_path": "cari/", "site_title": "Situs Uji", "lang": "id",
                "lang_prefix": "", "site_url": "https://example.org/", "languages": [], "contact": None,
-               "as_of": datetime.date(2025, 4, 30), "search_url": "../cari/",
-               "assets": {"css": "assets/style.css", "icon": "assets/icon.svg", "search": "assets/search.js"}}
+               "as_of": datetime.date(2025, 4, 30), "search_url": "../cari/", "site_root": "",
+               "site_share_image": None,
+               "assets": {"css": "assets/style.css", "icon": "assets/icon.svg", "search": "assets/search.js",
+                          "site": "assets/site.js"}}
     (root / "cari" / "index.html").write_text(env.get_template("search.html").render(context), encoding="utf-8")
     for entry in entries:
         page = root / entry.path / "index.html"

@@ -74,7 +74,7 @@ def global_digest(data: Path, content: Path, templates: Path, assets: Path, sett
     hash_tree(digest, assets)
     for name in ("site.yaml", "segments.yaml", "sources.yaml", "regions.csv"):
         digest.update((data / name).read_bytes())
-    for optional in ("rates.yaml", "budgets.csv", "budgets.xlsx"):
+    for optional in ("rates.yaml", "budgets.csv", "budgets.xlsx", "figures.yaml"):
         path = data / optional
         digest.update(path.read_bytes() if path.exists() else f"<no {optional}>".encode())
     hash_tree(digest, data / "boundaries")

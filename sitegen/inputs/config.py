@@ -11,7 +11,10 @@ from pathlib import Path
 from ..errors import Problems, tr
 from .files import LineDict, line_of, load_yaml
 
-SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license", "admin"}
+# share_images and embeds, per region page; auto: desa pages only on sites of up to 1,000 desa (pages/share.py)
+PER_REGION = ("auto", "all", "above-desa", "none")
+SITE_KEYS = {"title", "base_url", "root_region", "as_of", "target", "contact", "utc_offset", "license", "admin",
+             "share_images", "embeds"}
 ADMIN_KEYS = {"repo", "branch", "auth_url", "local_port"}
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 DEFAULT_LICENSE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
@@ -56,6 +59,8 @@ class SiteConfig:
     utc_offset: str = "+07:00"
     license: dict = field(default_factory=lambda: dict(DEFAULT_LICENSE))
     admin: Admin | None = None   # None: no /admin/ page
+    share_images: str = "auto"   # which pages get a share image: auto, all, above-desa, none (pages/share.py)
+    embeds: str = "auto"         # which pages get an embed page, likewise (pages/embed.py)
 
     @property
     def timezone(self) -> dt.timezone:
@@ -142,13 +147,18 @@ def load_site_config(data_dir: Path, problems: Problems, base_url: str | None = 
         problems.error(path, line_of(raw, "license"), tr("license must be a mapping with a name and an http(s) url, "
                                                          "e.g. {name: CC BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}"))
     admin = load_admin(raw.get("admin", False), path, line_of(raw, "admin"), problems)
+    per_region = {key: raw.get(key, "auto") for key in ("share_images", "embeds")}
+    for key, value in per_region.items():
+        if value not in PER_REGION:
+            problems.error(path, line_of(raw, key), tr("{key} {value} must be one of {allowed}", key=key,
+                                                       value=repr(value), allowed=", ".join(PER_REGION)))
     if problems.error_count() > before:
         return None
     return SiteConfig(
         title=title, base_url=normalise_base_url(url), root_region=str(root),
         as_of=as_of, target=target, contact=dict(contact), utc_offset=utc_offset,
         license={"name": license["name"].strip(), "url": license.get("url") or ""},
-        admin=admin,
+        admin=admin, **per_region,
     )
 
 

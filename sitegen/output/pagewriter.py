@@ -12,14 +12,18 @@ import itertools
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
 from ..errors import tr
 from ..pages.api import region_downloads, region_files
+from ..pages.embed import embed_page
+from ..pages.share import share_image_path
 from ..pages.site import Site, Texts
 from ..pages.region import region_facts, region_page
 from ..render.environment import Renderer
+from ..render.shareimage import ShareCard, draw_card
 from ..system import available_cores, fork_context
 from .writer import SiteWriter, write_file
 
@@ -28,12 +32,18 @@ WARM_UP = 8  # regions rendered before forking
 PARALLEL_FROM = 60  # regions (each rendered in every language); below this, forking costs more than it saves
 
 
+def draw_share_card(path: str, card: ShareCard) -> bytes:
+    return draw_card(card)
+
+
 @dataclass(frozen=True)
 class PageJob:
     site: Site
     languages: tuple[tuple[Renderer, Texts], ...]  # in the order of site.prefixes
     staging: Path
     compare_with: Path | None  # the previous output, in an update: unchanged bytes are not written
+    # (image path, card) → PNG: draw_share_card, or fast.shareimages' cache of drawn cards
+    draw_share_card: Callable[[str, ShareCard], bytes] = draw_share_card
 
 
 class TemplateProblem(Exception):
@@ -88,8 +98,18 @@ def render_chunk(regions: list[int]) -> tuple[list[str], list[str]]:
     paths, changed = [], []
     for r in regions:
         facts = region_facts(job.site, r)
-        pages = [render_page(renderer, region_page(job.site, r, texts, facts)) for renderer, texts in job.languages]
-        for path, content in zip(region_files(job.site, r), (*pages, *region_downloads(job.site, r))):
+        pages = [(renderer, texts, region_page(job.site, r, texts, facts)) for renderer, texts in job.languages]
+        contents = [render_page(renderer, page) for renderer, _, page in pages] + list(region_downloads(job.site, r))
+        files = list(zip(region_files(job.site, r), contents))
+        for renderer, _, page in pages:
+            if "embed_codes" in page.context:
+                embed = embed_page(page)
+                files.append((embed.path, render_page(renderer, embed)))
+        for _, texts, page in pages:
+            if "share_card" in page.context:
+                image = share_image_path(job.site, r, texts.prefix)
+                files.append((image, job.draw_share_card(image, page.context["share_card"])))
+        for path, content in files:
             if write_file(job.staging, path, content, made_dirs, job.compare_with):
                 changed.append(path)
             paths.append(path)

@@ -23,6 +23,7 @@ from ..inputs.config import Text
 from ..inputs.coverage import CoverageFile
 from ..inputs.data import Region, Segment, Source
 from .api import csv_bytes
+from .opendata import PACKAGE_NAME, data_package
 
 LEVEL = 6
 END_BLOCK = b"\x03\x00"  # an empty final deflate block: closes a stream of flushed pieces
@@ -191,6 +192,7 @@ def prepare_bulk_files(coverage: CoverageFile, regions, segments, sources, confi
         "sumber.csv": sources_csv(sources),
         DICTIONARY_NAME: dictionary_text(config).encode("utf-8"),
     }
+    files[PACKAGE_NAME] = data_package(files, config, sources, DICTIONARY)
     members = [coverage_zipped, *(small_member(name, data, cache) for name, data in files.items()
                                   if name != "cakupan.csv")]
     if cache is not None:
@@ -228,8 +230,10 @@ def dictionary_text(config) -> str:
 
 
 def download_page_context(files: dict[str, bytes], locale: str) -> dict:
-    listed = [ZIP_NAME, *(name for name, _, _ in DICTIONARY), DICTIONARY_NAME]
+    listed = [ZIP_NAME, *(name for name, _, _ in DICTIONARY), DICTIONARY_NAME, PACKAGE_NAME]
     about = {name: text for name, text, _ in DICTIONARY}
+    about[PACKAGE_NAME] = Text("Deskripsi untuk mesin: tiap tabel dengan skema dan kuncinya (Frictionless Data Package).",
+                               "For machines: each table with its schema and keys (Frictionless Data Package).")
     return {
         "files": [{"name": name, "url": name, "bytes": len(files[name]),
                    "about": (about[name].id if locale == "id" else about[name].en) if name in about else None}

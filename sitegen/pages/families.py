@@ -21,9 +21,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..model.changelog import Changelog
+from ..model.releases import Releases
+from .downloads import ZIP_NAME
+from .releases import write_archive_files, write_archive_pages
 from .admin import ADMIN, write_admin
 from .api import API, CHANGES, DOWNLOADS, REGION_FILES
-from .other import write_changes_page, write_download_page, write_language_pages, write_site_files
+from .offline import write_offline_files
+from .other import write_catalog, write_changes_page, write_download_page, write_language_pages, write_site_files
 from .site import LanguageWriter, Site, Texts, Writer
 
 # What pages are made from.
@@ -31,6 +35,7 @@ SITE = "site"                # settings, code, templates, assets, segments, sour
 FIGURES = "figures"          # the coverage cube (coverage.csv)
 CHANGES_SINCE = "changes"    # the data changes since the published site (--previous)
 DOWNLOAD_FILES = "downloads"  # the published data files (coverage.csv, the lists), see pages.downloads
+PUBLISHED_RELEASES = "releases"  # the releases the published site (--previous) keeps, see model.releases
 
 # What a region page shows of the figures: its own cells, and of other regions.
 OWN_FIGURES = "own figures"                      # every cell of its own row of the cube
@@ -59,6 +64,7 @@ class BuildState:
     changelog: Changelog
     download_files: Callable[[], dict]   # the download folder's files (made in the background)
     index_json: Callable[[Site], bytes]  # pages.api.index_json, or the fast path's splice
+    releases: Releases | None = None     # the download archive (None: a site without any month of data)
 
 
 @dataclass(frozen=True)
@@ -95,12 +101,24 @@ def write_downloads(state: BuildState, writer: Writer) -> None:
     files = state.download_files()
     for name, data in files.items():
         writer.write(DOWNLOADS + name, data)
+    write_catalog(state.site, files, writer)
+    if state.releases:
+        write_archive_files(state.releases, files[ZIP_NAME], writer)
     for renderer, language_writer, texts in per_language(state, writer):
         write_download_page(state.site, renderer, language_writer, files, texts)
+        if state.releases:
+            # The notes of the current release come from the changelog, which compares with --previous:
+            # without it they say nothing, as in a clean build; with it PUBLISHED_RELEASES changed.
+            write_archive_pages(state.site, state.releases, renderer, language_writer, texts)
 
 
 def write_news_editor(state: BuildState, writer: Writer) -> None:
     write_admin(state.site, state.languages.renderers[0], writer)
+
+
+def write_offline(state: BuildState, writer: Writer) -> None:
+    # The first language's folder is the site's root: its asset addresses are site-relative.
+    write_offline_files(state.site, state.languages.renderers[0].env.globals["assets"], writer)
 
 
 def in_every_language(folder: str) -> Callable[[Site], tuple[str, ...]]:
@@ -115,8 +133,10 @@ FAMILIES = (
     PageFamily("the API index", frozenset({SITE, FIGURES}), lambda site: (API,), write_api_index,
                keep_folders=(REGION_FILES,)),
     PageFamily("data changes", frozenset({SITE, FIGURES, CHANGES_SINCE}), in_every_language(CHANGES), write_changes),
-    PageFamily("downloads", frozenset({SITE, DOWNLOAD_FILES}), in_every_language(DOWNLOADS), write_downloads),
+    PageFamily("downloads, the release archive and the data-changes feeds",
+               frozenset({SITE, DOWNLOAD_FILES, PUBLISHED_RELEASES}), in_every_language(DOWNLOADS), write_downloads),
     PageFamily("the news editor (/admin/)", frozenset({SITE}), lambda site: (ADMIN,), write_news_editor),
+    PageFamily("offline reading (sw.js, manifest.webmanifest)", frozenset({SITE}), lambda site: (), write_offline),
 )
 
 

@@ -14,6 +14,7 @@ from .downloads import download_page_context
 from ..model.changelog import SHOWN, Changelog
 from ..render.i18n import LANGUAGES, translations
 from .news import article_path, write_news_pages
+from .opendata import CATALOG_NAME, dcat_catalog, schema_org_dataset
 from .api import CHANGES, DOWNLOADS, METHODOLOGY
 from .site import LanguageWriter, Site, Texts, Writer, change_row, display_name
 from .region import group_names
@@ -33,7 +34,8 @@ def write_language_pages(site: Site, renderer: Renderer, writer: LanguageWriter,
                                     renderer, writer, site.config.base_url + texts.prefix)
     write_methodology(site, renderer, writer, _)
     write_search(site, renderer, writer, texts)
-    return [*news_folders, DOWNLOADS, METHODOLOGY, CHANGES, SEARCH]
+    archive = [DOWNLOADS + "arsip/"] if site.cube.periods else []  # written with the downloads (pages.releases)
+    return [*news_folders, DOWNLOADS, *archive, METHODOLOGY, CHANGES, SEARCH]
 
 
 def write_methodology(site: Site, renderer: Renderer, writer: LanguageWriter, _) -> None:
@@ -58,9 +60,22 @@ def write_download_page(site: Site, renderer: Renderer, writer: LanguageWriter, 
     for entry in context["files"]:
         entry["url"] = relative_url(DOWNLOADS, texts.site_root + DOWNLOADS + entry["url"]) if texts.prefix \
             else entry["url"]
+    region_name = display_name(site.tree.regions[site.tree.root])
+    markup = schema_org_dataset(site.config, files, site.cube.periods, region_name,
+                                site.config.base_url + DOWNLOADS, site.config.base_url + texts.prefix + DOWNLOADS,
+                                texts.lang)
     writer.write(DOWNLOADS + "index.html", renderer.render("downloads.html", {
         "title": texts._("Unduh data"), "base": relative_url(DOWNLOADS, ""), "page_path": DOWNLOADS,
-        "license": site.config.license, "illustrative": bool(site.illustrative.any()), **context}))
+        "license": site.config.license, "illustrative": bool(site.illustrative.any()), "dataset_markup": markup,
+        "catalog": relative_url(DOWNLOADS, texts.site_root + DOWNLOADS + CATALOG_NAME) if texts.prefix else CATALOG_NAME,
+        **context}))
+
+
+def write_catalog(site: Site, files: dict[str, bytes], writer: Writer) -> None:
+    """unduh/catalog.jsonld: the download folder as a DCAT catalogue (its periods are coverage.csv's)."""
+    region_name = display_name(site.tree.regions[site.tree.root])
+    writer.write(DOWNLOADS + CATALOG_NAME, dcat_catalog(site.config, files, site.cube.periods, region_name,
+                                                        site.config.base_url + DOWNLOADS))
 
 
 def search_entries(site: Site, texts: Texts) -> list[SearchEntry]:

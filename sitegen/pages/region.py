@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from babel.lists import format_list
 
 from ..inputs.data import GROUPS
+from ..inputs.figures import NATIONAL
 from ..render.formatting import month_label
 from .site import (CHILD_LEVEL, Chart, Page, Site, Texts, breadcrumb, change_row, child_rows, comparison_rows,
                     display_name, group_changes, headline_figures, level_name, parent_comparison, segment_rows,
@@ -17,6 +19,9 @@ from .news import ON_REGION_PAGE, news_item
 from .api import DOWNLOADS, region_csv_path, region_json_path
 from ..inputs.boundaries import map_features
 from .urls import relative_url
+from .share import has_share_image, share_card, share_meta
+from .embed import embed_codes, embed_path, has_embed
+from .releases import FEED, FOLDER, kabupaten_code, kabupaten_feed_path
 
 
 def group_names(_) -> dict[str, str]:
@@ -49,7 +54,41 @@ def region_facts(site: Site, r: int) -> dict:
         "news": region_news(site, r),
         "news_url": relative_url(site.paths[r], "berita/"),
         "trend_series": trend_series(site, r),
+        "published": published_figures(site, r),
+        "data_feed": data_feed_url(site, r),
     }
+
+
+def data_feed_url(site: Site, r: int) -> str:
+    """The Atom feed of data changes that concerns this region: its kabupaten's, or above a kabupaten the site's."""
+    code = kabupaten_code(site, r)
+    return relative_url(site.paths[r], kabupaten_feed_path(code) if code else FOLDER + FEED)
+
+
+def published_figures(site: Site, r: int) -> list[dict]:
+    """The real figures published about this region (figures.yaml), and on the home page the national
+    ones: each with its source, and when the region's cost of closing the gap is shown, that cost as a
+    share of the published amount (the cost comes from this site's figures, which may be illustrative)."""
+    if not site.figures:
+        return []
+    code, is_root = site.tree.regions[r].code, r == site.tree.root
+    sources = {source.id: source for source in site.cube.sources}
+    shown = [f for f in site.figures if f.region == code or (is_root and f.region == NATIONAL)]
+    rows = []
+    for figure in shown:
+        parts = figure.date.split("-")
+        row = {"figure": figure, "source": sources[figure.source], "national": figure.region == NATIONAL,
+               "year": parts[0], "month": "-".join(parts[:2]) if len(parts) == 2 else None,
+               "day": dt.date.fromisoformat(figure.date) if len(parts) == 3 else None, "cost_share": None,
+               "digits": len(repr(figure.value).partition(".")[2])}  # 99.5 → '99,5%', 35.68 → '35,68%'
+
+        if figure.cost_share and figure.value:
+            headline = headline_figures(site, r)
+            cost = headline["yearly_cost"] if headline else None
+            if cost:
+                row["cost_share"] = {"cost": cost, "share_pct": 100 * cost / figure.value}
+        rows.append(row)
+    return rows
 
 
 def region_page(site: Site, r: int, texts: Texts, facts: dict | None = None) -> Page:
@@ -75,6 +114,12 @@ def region_page(site: Site, r: int, texts: Texts, facts: dict | None = None) -> 
                       "csv": relative_url(site.paths[r], texts.site_root + region_csv_path(region.code)),
                       "all": relative_url(site.paths[r], DOWNLOADS)},
     }
+    if has_embed(site, r):
+        context["embed_codes"] = embed_codes(site, r, texts.prefix, facts["title"], charts, _)
+        context["embed_url"] = site.config.base_url + embed_path(site, r, texts.prefix)
+    if has_share_image(site, r):
+        context["share_card"] = card = share_card(site, facts, texts)
+        context["share_image"] = share_meta(site, r, texts, card)
     templates = f"{region.level}-{region.code}.html|{region.level}.html|region.html"
     return Page(texts.prefix + site.paths[r] + "index.html", templates, context)
 

@@ -45,6 +45,9 @@ class Site:
     changes: dict = None               # region → its data changes since --previous
     budgets: Budgets | None = None     # each village's ADD, from budgets.csv
     prefixes: tuple[str, ...] = ("",)  # each language's folder: every page exists once per language
+    figures: tuple = ()                # inputs.figures.PublishedFigure: real published figures
+    share_levels: frozenset = frozenset()  # region levels whose pages have a share image (pages/share.py)
+    embed_levels: frozenset = frozenset()  # region levels whose pages have an embed page (pages/embed.py)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",
     ".json": "application/json; charset=utf-8",
+    ".jsonld": "application/ld+json; charset=utf-8",
     ".geojson": "application/geo+json; charset=utf-8",
     ".webmanifest": "application/manifest+json; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
@@ -52,7 +53,7 @@ UNKNOWN_TYPE = "application/octet-stream"
 # build fingerprints) never changes under that name: browsers and CDNs may keep it for a year.
 # Everything else (pages, feeds, API files, downloads, a site's own images) changes in place at the
 # next deploy, so caches keep it for five minutes.
-FINGERPRINTED = re.compile(r"assets/(?:style|charts|search|vega)\.[0-9a-f]{10}\.(?:css|js)")
+FINGERPRINTED = re.compile(r"assets/(?:style|charts|search|site|embed|vega)\.[0-9a-f]{10}\.(?:css|js)")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 
@@ -91,7 +92,7 @@ class LocalFile:
 # Text a browser reads, stored gzip-compressed with `sitegen deploy --gzip` (an object store sends
 # what it holds, whatever the browser asked for; every browser takes gzip). The downloads in unduh/
 # stay as they are, so that `curl -O` and spreadsheet programs get the file its name promises.
-GZIP_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".geojson", ".webmanifest", ".xml", ".svg", ".txt",
+GZIP_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".jsonld", ".geojson", ".webmanifest", ".xml", ".svg", ".txt",
                  ".md"}
 
 

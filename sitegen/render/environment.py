@@ -101,6 +101,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
         "long_date": lambda d: long_date(d, locale),
         "table_body": lambda rows: table_body(rows, escape_text),
         "filesize": numbers.file_size,
+        "compact": lambda v: numbers.compact(v),
     })
     env.globals["locale"] = locale
     return env

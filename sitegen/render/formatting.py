@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
+from babel.numbers import format_compact_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,12 @@ class NumberFormat:
             return "–"
         sign = self.plus if value > 0 else ""
         return sign + self.decimal_number(value, digits)
+
+    def compact(self, value: float) -> str:
+        """A large amount in words: 125330000000 → '125,33 miliar' ('125.33 billion')."""
+        if abs(value) < 1_000_000:
+            return self.integer(value)
+        return format_compact_decimal(value, format_type="long", locale=self.locale, fraction_digits=2)
 
     def file_size(self, size: int) -> str:
         """1536 → '1,5 KB' (1,024 bytes to the KB, as file managers show it)."""
