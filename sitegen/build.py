@@ -31,7 +31,7 @@ from .render.formatting import number_format, vega_format_locale, vega_time_form
 from .model.cube import build_cube, build_tree, group_mask, headline_mask, totals
 from .pages.downloads import prepare_bulk_files
 from .pages.admin import admin_repo
-from .pages.api import index_json
+from .pages.api import DOWNLOADS, index_json
 from .schema import Lookups
 from . import fast
 from .fast import coverage as fast_coverage, cube as fast_cube, index as fast_index, regions as fast_regions
@@ -40,7 +40,8 @@ from .fast.downloads import DownloadCache
 from .fast.markdown import StoredMarkdown
 from .fast.shareimages import ShareImageCache
 from .model.changelog import compare, load_previous
-from .model.releases import load_published, release_notes, releases_now
+from .model.releases import (ARCHIVE, INDEX as RELEASE_INDEX, index_json as release_index, load_published,
+                             release_notes, releases_now, signature as release_signature)
 from .pages.releases import kabupaten_code
 from .model.news import News, select_news
 from .pages.news import check_links, check_published_links
@@ -304,7 +305,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
             # Same global digest (code, templates, news, regions, settings): families that show only
             # those keep the previous build's files; the others are made anew (pages.families).
             changed = ({FIGURES, CHANGES_SINCE} | (set() if previous.downloads == downloads_key else {DOWNLOAD_FILES})
-                       | ({PUBLISHED_RELEASES} if options.previous else set()))
+                       | ({PUBLISHED_RELEASES} if options.previous or archive_differs(options.out, releases) else set()))
             families = families_to_make(frozenset(changed))
             writer.keep_previous(drop=tuple(folder for family in families for folder in family.folders(site)),
                                  unless=tuple(inner for family in families for inner in family.keep_folders))
@@ -393,6 +394,16 @@ def report_missing_translations(templates: Path, problems: Problems) -> None:
             problems.warn(path, line, tr("no {language} translation for {message} "
                                          "(sitegen/locale/{code}/LC_MESSAGES/messages.po)",
                                          language=language.name, message=repr(message), code=language.code))
+
+
+def archive_differs(out: Path, releases) -> bool:
+    """Whether the previous output's release archive says other than this build's would (a build with
+    --previous carried releases over; one without it has only its own)."""
+    try:
+        old = json.loads((out / DOWNLOADS / ARCHIVE / RELEASE_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return releases is not None
+    return releases is None or release_signature(old) != release_signature(json.loads(release_index(releases, b"")))
 
 
 def site_globals(site: Site, assets: dict, texts: Texts) -> dict:

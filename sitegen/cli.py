@@ -196,7 +196,7 @@ def fetch_published_command(site_url, out):
 
     try:
         fetched = fetch_published(site_url, out)
-    except (FetchError, ValueError, KeyError) as exc:
+    except (FetchError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BuildFailed(f"sitegen: could not fetch the published site: {exc}") from None
     if not fetched:
         click.echo(f"sitegen: nothing published at {site_url} yet")

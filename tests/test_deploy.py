@@ -525,3 +525,12 @@ def test_a_desa_page_from_the_bucket_loads_with_its_charts(aws, bucket, bundled,
     finally:
         page.close()
         website.shutdown()
+
+
+def test_a_release_of_the_downloads_is_never_deleted():
+    from sitegen.publish.plan import LocalFile, make_plan
+
+    local = [LocalFile("index.html", "index.html", 1, "a" * 64)]
+    remote = {"index.html": "a" * 64, "old.html": "b" * 64, "unduh/arsip/2025-03/data.zip": "c" * 64,
+              "unduh/arsip/index.json": "d" * 64}
+    assert make_plan(local, remote).deletes == ["old.html", "unduh/arsip/index.json"]

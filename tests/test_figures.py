@@ -123,3 +123,9 @@ def test_a_good_file_shows_on_its_regions_page(make_site, run_cli):
     block = soup(Path("_site/index.html")).select_one("section.published")
     assert "10.488 orang" in block.get_text(" ", strip=True)
     assert block.select_one("a")["href"] == "https://example.org/berita"
+
+
+def test_a_day_that_does_not_exist_is_reported(make_site, run_cli):
+    make_site({"data/sources.yaml": REAL_SOURCE, "data/figures.yaml": GOOD.replace("2025-07-14", '"2025-02-31"')})
+    result = run_cli("build")
+    assert result.exit_code == 1 and "figures.yaml:7: date '2025-02-31' must be a year, a month or a day" in result.output

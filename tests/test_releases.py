@@ -114,8 +114,8 @@ def test_fetch_published_gets_what_the_next_build_carries_over(make_site, run_cl
         result = run_cli("fetch-published", url, "--out", "fetched")
         assert result.exit_code == 0, result.output
         fetched = sorted(p.relative_to("fetched").as_posix() for p in Path("fetched").rglob("*") if p.is_file())
-        assert fetched == ["unduh/arsip/2025-04/data.zip", "unduh/arsip/index.json", "unduh/cakupan.csv",
-                           "unduh/data.zip", "unduh/wilayah.csv"]
+        assert fetched == [".sitegen-fetched", "unduh/arsip/2025-04/data.zip", "unduh/arsip/index.json",
+                           "unduh/cakupan.csv", "unduh/data.zip", "unduh/wilayah.csv"]
         (root / "data/coverage.csv").write_text(JUNE, encoding="utf-8")
         from_fetched = build(run_cli, "june-a", previous="fetched")
         from_folder = build(run_cli, "june-b", previous="may")
@@ -127,3 +127,75 @@ def test_fetch_published_gets_what_the_next_build_carries_over(make_site, run_cl
         assert result.exit_code == 0 and "nothing published" in result.output and not Path("none").exists()
     finally:
         server.shutdown()
+
+
+def serve_folder(folder: Path):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def test_fetch_never_writes_where_a_published_index_points(make_site, run_cli, tmp_path):
+    root = make_site()
+    build(run_cli, "april")
+    (root / "data/coverage.csv").write_text(MAY, encoding="utf-8")
+    may = build(run_cli, "may", previous="april")
+    index_file = may / "unduh/arsip/index.json"
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    index["releases"][1]["path"] = "../../../../escaped.zip"  # ignored: the checked period names the file
+    index_file.write_text(json.dumps(index), encoding="utf-8")
+    server, url = serve_folder(may)
+    try:
+        assert run_cli("fetch-published", url, "--out", "fetched").exit_code == 0
+        assert Path("fetched/unduh/arsip/2025-04/data.zip").is_file()
+        assert not list(Path("..").rglob("escaped.zip"))
+        index["releases"][1]["period"] = "../../x"
+        index_file.write_text(json.dumps(index), encoding="utf-8")
+        result = run_cli("fetch-published", url, "--out", "fetched")
+        assert result.exit_code == 1 and "is not a month" in result.output
+        assert Path("fetched/unduh/arsip/2025-04/data.zip").is_file()  # the earlier fetch is left as it was
+        # A folder fetch-published did not make is never replaced.
+        result = run_cli("fetch-published", url, "--out", "data")
+        assert result.exit_code == 1 and "was not made by sitegen fetch-published" in result.output
+        assert Path("data/coverage.csv").is_file()
+    finally:
+        server.shutdown()
+
+
+def test_the_current_zip_is_checked_against_its_index(make_site, run_cli):
+    make_site()
+    april = build(run_cli, "april")
+    current = index(april)["releases"][0]
+    assert current["current"] and current["sha256"] == hashlib.sha256((april / "unduh/data.zip").read_bytes()).hexdigest()
+    (april / "unduh/data.zip").write_bytes(b"a stale copy from a cache")
+    result = run_cli("build", "--out", "may", "--previous", "april")
+    assert result.exit_code == 1 and "not the one its index lists" in result.output
+
+
+def test_a_withdrawn_month_is_not_kept(make_site, run_cli):
+    root = make_site()
+    build(run_cli, "april")
+    (root / "data/coverage.csv").write_text(MAY, encoding="utf-8")
+    build(run_cli, "may", previous="april")
+    (root / "data/coverage.csv").write_text(COVERAGE_CSV, encoding="utf-8")  # May taken back out
+    again = build(run_cli, "again", previous="may")
+    assert [r["period"] for r in index(again)["releases"]] == ["2025-04"]
+    assert not (again / "unduh/arsip/2025-05").exists()
+
+
+def test_an_update_without_previous_equals_a_clean_build(make_site, run_cli):
+    root = make_site()
+    build(run_cli, "april")
+    (root / "data/coverage.csv").write_text(MAY, encoding="utf-8")
+    build(run_cli, "site", previous="april")  # carries April over
+    updated = build(run_cli, "site")           # over its own output, without --previous
+    clean = build(run_cli, "clean")
+    for name in ("unduh/arsip/index.json", "unduh/arsip/feed.xml", "unduh/arsip/index.html"):
+        assert (updated / name).read_bytes() == (clean / name).read_bytes(), name
+    assert not (updated / "unduh/arsip/2025-04").exists()

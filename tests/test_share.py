@@ -130,3 +130,8 @@ def test_the_cache_draws_a_card_once_and_again_when_its_text_changes(tmp_path, m
 def test_a_long_name_is_drawn_smaller_to_fit(heading):
     from sitegen.render.shareimage import MARGIN, fitted_font
     assert fitted_font(heading, 64, WIDTH - 2 * MARGIN).getlength(heading) <= WIDTH - 2 * MARGIN
+
+
+def test_card_text_keeps_to_the_characters_the_font_has():
+    from sitegen.pages.share import drawable
+    assert drawable("–") == "-" and drawable("−5,0%") == "-5,0%" and drawable("1\u00a0234") == "1 234"

@@ -26,7 +26,7 @@ from ..pages.site import Site
 from ..system import replace_atomically
 
 PACKAGE = Path(__file__).parent.parent
-LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars")
+LIBRARIES = ("jinja2", "altair", "vl-convert-python", "babel", "markupsafe", "numpy", "polars", "pillow")
 FORMAT = 5
 
 

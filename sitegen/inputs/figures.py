@@ -77,7 +77,7 @@ def load_figures(data_dir: Path, regions: list, sources: list[Source], problems:
                            tr("value {value} is a percentage above 100", value=repr(value)))
         date = item.get("date")
         date = date.isoformat() if isinstance(date, dt.date) else str(date if date is not None else "")
-        if not DATE_RE.match(date):
+        if not DATE_RE.match(date) or (len(date) == 10 and not valid_day(date)):
             problems.error(path, line_of(item, "date") or line,
                            tr("date {value} must be a year, a month or a day: 2024, 2025-04 or 2025-07-14",
                               value=repr(item.get("date"))))
@@ -101,3 +101,11 @@ def load_figures(data_dir: Path, regions: list, sources: list[Source], problems:
             seen[fid] = line
             figures.append(PublishedFigure(fid, region, label, value, unit, date, source, note, cost_share))
     return figures
+
+
+def valid_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False

@@ -11,6 +11,8 @@ are made from these notes.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import re
@@ -24,16 +26,24 @@ ARCHIVE = "arsip/"        # inside the download folder
 INDEX = "index.json"
 ZIP = "data.zip"
 FORMAT = 1
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # fullmatch only: it names a folder
+
+
+def release_path(period: str) -> str:
+    """A release's zip, relative to unduh/arsip/ (the period is checked: it names a folder)."""
+    if not PERIOD_RE.fullmatch(period):
+        raise ValueError(f"{period!r} is not a month (YYYY-MM)")
+    return f"{period}/{ZIP}"
 
 
 @dataclass(frozen=True)
 class Release:
     period: str                  # the latest month of data in it, YYYY-MM
     as_of: str                   # the site's as_of date when it was published
-    sha256: str = ""             # of its zip ("" for the current release, whose zip is made in this build)
+    sha256: str = ""             # of its zip ("" for this build's current release until its zip is made)
     bytes: int = 0
     notes: dict = field(default_factory=dict, compare=False)  # what changed: see release_notes
+    current: bool = False        # the site's latest release: its zip is unduh/data.zip too
 
 
 @dataclass(frozen=True)
@@ -57,36 +67,43 @@ def load_published(previous: Path | None, problems: Problems) -> Published:
         return Published()
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
-        entries = [Release(e["period"], e["as_of"], e.get("sha256", ""), int(e.get("bytes", 0)), e.get("notes", {}))
-                   for e in index["releases"]]
-        if not all(PERIOD_RE.match(e.period) for e in entries):
-            raise ValueError("a period is not YYYY-MM")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        entries = [read_entry(e) for e in index["releases"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         problems.error(index_path, None, tr("not a release index written by sitegen: {reason}", reason=exc))
         return Published()
     frozen, zips, latest, latest_zip = [], {}, None, None
     for entry in entries:
-        if not entry.sha256:  # the current release of the published site: its zip is unduh/data.zip
-            latest = entry
-            path = folder / ZIP
-        else:
-            path = folder / ARCHIVE / entry.period / ZIP
+        # The published site's current release: its zip is unduh/data.zip (the same bytes as in arsip/).
+        path = folder / ZIP if entry.current else folder / ARCHIVE / release_path(entry.period)
         if not path.is_file():
             problems.error(path, None, tr("the release of {period} is listed in {index} but its zip is missing: "
                                           "fetch every release the index lists (docs/deploy.md)",
                                           period=entry.period, index=index_path))
             continue
         data = path.read_bytes()
-        if entry.sha256 and hashlib.sha256(data).hexdigest() != entry.sha256:
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
             problems.error(path, None, tr("the zip of the release of {period} is not the one its index lists "
                                           "(SHA-256 differs)", period=entry.period))
             continue
-        if entry.sha256:
+        if entry.current:
+            latest, latest_zip = entry, data
+        else:
             frozen.append(entry)
             zips[entry.period] = data
-        else:
-            latest, latest_zip = entry, data
     return Published(tuple(frozen), zips, latest, latest_zip)
+
+
+def read_entry(entry: dict) -> Release:
+    """One release of an index.json, checked (its period names a folder, its zip is named by its hash)."""
+    period, as_of, sha256 = entry["period"], entry["as_of"], entry["sha256"]
+    release_path(period)
+    dt.date.fromisoformat(as_of)
+    if not (isinstance(sha256, str) and re.fullmatch(r"[0-9a-f]{64}", sha256)):
+        raise ValueError(f"release {period}: sha256 is not a SHA-256")
+    notes = entry.get("notes", {})
+    if not isinstance(notes, dict):
+        raise ValueError(f"release {period}: notes is not a mapping")
+    return Release(period, as_of, sha256, int(entry["bytes"]), notes, bool(entry.get("current", False)))
 
 
 def release_notes(log: Changelog, kabupaten_of) -> dict:
@@ -140,23 +157,33 @@ def releases_now(published: Published, period: str, as_of: str, notes: dict) -> 
     if latest is not None and published.latest_zip is not None:
         if latest.period == period:
             notes = merge_notes(latest.notes, notes)
+        elif latest.period > period:
+            pass  # a month since withdrawn from the data (the only copy of it was unduh/data.zip): gone
         elif latest.period not in frozen:
             data = published.latest_zip
-            frozen[latest.period] = Release(latest.period, latest.as_of, hashlib.sha256(data).hexdigest(), len(data),
-                                            latest.notes)
+            frozen[latest.period] = Release(latest.period, latest.as_of, latest.sha256, latest.bytes, latest.notes)
             zips[latest.period] = data
     frozen.pop(period, None)  # the current month is the current release
     zips.pop(period, None)
     ordered = tuple(sorted(frozen.values(), key=lambda r: r.period, reverse=True))
-    return Releases(Release(period, as_of, notes=notes), ordered, {r.period: zips[r.period] for r in ordered})
+    return Releases(Release(period, as_of, notes=notes, current=True), ordered,
+                    {r.period: zips[r.period] for r in ordered})
 
 
-def index_json(releases: Releases) -> bytes:
-    entries = [{"period": r.period, "as_of": r.as_of, "path": (ARCHIVE_PATH.format(period=r.period)),
-                **({"sha256": r.sha256, "bytes": r.bytes} if r.sha256 else {}), "notes": r.notes}
-               for r in releases.all]
+def index_json(releases: Releases, current_zip: bytes) -> bytes:
+    """unduh/arsip/index.json: every release, newest first, each zip with its SHA-256 and size."""
+    current = dataclasses.replace(releases.current, sha256=hashlib.sha256(current_zip).hexdigest(),
+                                  bytes=len(current_zip))
+    entries = [{"period": r.period, "as_of": r.as_of, "path": release_path(r.period), "sha256": r.sha256,
+                "bytes": r.bytes, "notes": r.notes, **({"current": True} if r.current else {})}
+               for r in (current, *releases.frozen)]
     return (json.dumps({"format": FORMAT, "releases": entries}, ensure_ascii=False, indent=1, sort_keys=True)
             + "\n").encode("utf-8")
 
 
-ARCHIVE_PATH = "{period}/" + ZIP  # relative to unduh/arsip/
+def signature(index: dict) -> str:
+    """What an index says besides the current zip's hash and size (which follow the download files):
+    an update compares this build's with the previous output's to know whether the archive changed."""
+    entries = [{k: v for k, v in e.items() if not (e.get("current") and k in ("sha256", "bytes"))}
+               for e in index.get("releases", [])]
+    return json.dumps(entries, sort_keys=True)

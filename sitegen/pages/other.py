@@ -50,7 +50,7 @@ def write_changes_page(site: Site, log: Changelog, renderer: Renderer, writer: L
     writer.write(CHANGES + "index.html", renderer.render("changes.html", {
         "title": texts._("Perubahan data"), "base": relative_url(CHANGES, ""), "page_path": CHANGES, "log": log,
         "rows": rows, "count": len(log.changes), "regions_changed": len(site.changes),
-        "illustrative": bool(site.illustrative.any())}))
+        "illustrative": bool(site.illustrative.any()), "archive": bool(site.cube.periods)}))
 
 
 def write_download_page(site: Site, renderer: Renderer, writer: LanguageWriter, files: dict[str, bytes],
@@ -67,6 +67,7 @@ def write_download_page(site: Site, renderer: Renderer, writer: LanguageWriter, 
     writer.write(DOWNLOADS + "index.html", renderer.render("downloads.html", {
         "title": texts._("Unduh data"), "base": relative_url(DOWNLOADS, ""), "page_path": DOWNLOADS,
         "license": site.config.license, "illustrative": bool(site.illustrative.any()), "dataset_markup": markup,
+        "archive": bool(site.cube.periods),
         "catalog": relative_url(DOWNLOADS, texts.site_root + DOWNLOADS + CATALOG_NAME) if texts.prefix else CATALOG_NAME,
         **context}))
 

@@ -59,8 +59,11 @@ def region_facts(site: Site, r: int) -> dict:
     }
 
 
-def data_feed_url(site: Site, r: int) -> str:
-    """The Atom feed of data changes that concerns this region: its kabupaten's, or above a kabupaten the site's."""
+def data_feed_url(site: Site, r: int) -> str | None:
+    """The Atom feed of data changes that concerns this region: its kabupaten's, or above a kabupaten the
+    site's (none on a site without any month of data, which has no release archive)."""
+    if not site.cube.periods:
+        return None
     code = kabupaten_code(site, r)
     return relative_url(site.paths[r], kabupaten_feed_path(code) if code else FOLDER + FEED)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..model.releases import ARCHIVE, ARCHIVE_PATH, INDEX, Release, Releases, index_json
+from ..model.releases import ARCHIVE, INDEX, Release, Releases, index_json, release_path
 from ..render.formatting import month_label
 from .api import DOWNLOADS
 from .site import LanguageWriter, Site, Texts, Writer, display_name
@@ -30,10 +30,10 @@ def kabupaten_feed_path(code: str) -> str:
 
 def write_archive_files(releases: Releases, current_zip, writer: Writer) -> None:
     """The files every language shares: the index and each release's zip."""
-    writer.write(FOLDER + INDEX, index_json(releases))
-    writer.write(FOLDER + ARCHIVE_PATH.format(period=releases.current.period), current_zip)
+    writer.write(FOLDER + INDEX, index_json(releases, getattr(current_zip, "data", current_zip)))
+    writer.write(FOLDER + release_path(releases.current.period), current_zip)
     for release in releases.frozen:
-        writer.write(FOLDER + ARCHIVE_PATH.format(period=release.period), releases.zips[release.period])
+        writer.write(FOLDER + release_path(release.period), releases.zips[release.period])
 
 
 def note_lines(notes: dict, texts: Texts, kabupaten: str | None = None) -> list[str]:
@@ -68,10 +68,10 @@ def entries(site: Site, releases: Releases, texts: Texts, kabupaten: str | None 
     shown = [r for r in releases.all if kabupaten is None or concerns(r, kabupaten)]
     return [{"release": r, "month": month_label(r.period, texts.locale), "as_of": dt.date.fromisoformat(r.as_of), "lines": note_lines(r.notes, texts, kabupaten),
              "url": base + texts.prefix + FOLDER + "#" + r.period,
-             "zip_url": base + FOLDER + ARCHIVE_PATH.format(period=r.period),
-             "zip_path": relative_url(FOLDER, texts.site_root + FOLDER + ARCHIVE_PATH.format(period=r.period))
-             if texts.prefix else ARCHIVE_PATH.format(period=r.period),
-             "current": r is releases.current} for r in shown]
+             "zip_url": base + FOLDER + release_path(r.period),
+             "zip_path": relative_url(FOLDER, texts.site_root + FOLDER + release_path(r.period))
+             if texts.prefix else release_path(r.period),
+             "current": r.current} for r in shown]
 
 
 def write_archive_pages(site: Site, releases: Releases, renderer, writer: LanguageWriter, texts: Texts) -> None:

@@ -47,10 +47,10 @@ def share_card(site: Site, facts: dict, texts: Texts) -> ShareCard:
         figure, label, gap, rate = "–", _("belum ada data cakupan"), "", None
     return ShareCard(
         site_title=getattr(site.config.title, texts.lang),
-        heading=display_name(facts["region"]),
-        figure=figure,
+        heading=drawable(display_name(facts["region"])),
+        figure=drawable(figure),
         figure_label=label,
-        gap_line=gap,
+        gap_line=drawable(gap),
         rate=rate,
         target=float(site.config.target.coverage_pct),
         target_label=_("target %(target)s pada %(year)s") % {"target": fmt.percent(float(site.config.target.coverage_pct)),
@@ -58,6 +58,12 @@ def share_card(site: Site, facts: dict, texts: Texts) -> ShareCard:
         notice=_("ANGKA ILUSTRATIF · bukan data resmi") if facts["illustrative"] else "",
         footer=re.sub(r"^https?://|/$", "", site.config.base_url),
     )
+
+
+def drawable(text: str) -> str:
+    """Text in the characters Pillow's bundled font has: its subset lacks the en dash and the minus sign
+    that mark a missing or negative number, and the no-break space."""
+    return text.translate({0x2013: "-", 0x2212: "-", 0x00A0: " ", 0x202F: " "})
 
 
 def share_meta(site: Site, r: int, texts: Texts, card: ShareCard) -> dict:

@@ -11,25 +11,29 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ..model.releases import ARCHIVE, INDEX, ZIP
+from ..model.releases import ARCHIVE, INDEX, ZIP, release_path
 
 DOWNLOADS = "unduh/"
 LISTS = ("cakupan.csv", "wilayah.csv")
 TIMEOUT = 60
+MARKER = ".sitegen-fetched"  # in a folder this command made (and may replace)
 
 
 class FetchError(Exception):
     pass
 
 
-def fetch(url: str, timeout: float = TIMEOUT) -> bytes | None:
-    """The body at `url`; None when the site has no such file (404)."""
+def fetch(url: str, absent_ok: bool, timeout: float = TIMEOUT) -> bytes | None:
+    """The body at `url`; None when the site has no such file and `absent_ok` (404, or the 403 that
+    object storage gives for a key that is not there)."""
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "sitegen"}),
                                     timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
-        if exc.code in (403, 404):  # object storage answers 403 for a key that is not there
+        # Only two files may be absent: the coverage list (nothing published yet) and the release
+        # index (published before releases were kept). Every other file the index names must come.
+        if exc.code in (403, 404) and absent_ok:
             return None
         raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
@@ -38,16 +42,17 @@ def fetch(url: str, timeout: float = TIMEOUT) -> bytes | None:
 
 def fetch_published(site_url: str, out: Path) -> list[str]:
     """Fetch into `out` (a folder laid out like the site); returns the files fetched, [] when nothing
-    is published there yet. The folder is filled in a sibling first and moved into place whole."""
+    is published there yet. The folder is filled beside `out` first and moved into place whole; an
+    existing `out` is replaced only if an earlier fetch made it."""
     base = site_url if site_url.endswith("/") else site_url + "/"
+    if out.exists() and not (out / MARKER).is_file():
+        raise FetchError(f"{out} exists and was not made by sitegen fetch-published: give another --out")
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     fetched = []
 
-    def get(path: str, required: bool) -> bytes | None:
-        data = fetch(base + path)
-        if data is None and required:
-            raise FetchError(f"{base + path}: not found, though the site's release index lists it")
+    def get(path: str, absent_ok: bool = False) -> bytes | None:
+        data = fetch(base + path, absent_ok)
         if data is not None:
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -55,19 +60,31 @@ def fetch_published(site_url: str, out: Path) -> list[str]:
             fetched.append(path)
         return data
 
+    def get_checked(path: str, release: dict) -> None:
+        data = get(path)
+        if hashlib.sha256(data).hexdigest() != release["sha256"]:
+            raise FetchError(f"{base}{path}: not the zip the release index lists (a cache may still hold an "
+                             "older copy: try again in a few minutes)")
+
     try:
-        if get(DOWNLOADS + LISTS[0], required=False) is None:
+        first = fetch(base + DOWNLOADS + LISTS[0], absent_ok=True)
+        if first is None:
             return []  # nothing published yet: the first build compares with nothing
-        get(DOWNLOADS + LISTS[1], required=True)
-        index = get(DOWNLOADS + ARCHIVE + INDEX, required=False)
+        staging.mkdir(parents=True)
+        (staging / MARKER).write_text(base + "\n", encoding="utf-8")
+        (staging / DOWNLOADS).mkdir()
+        (staging / DOWNLOADS / LISTS[0]).write_bytes(first)
+        fetched.append(DOWNLOADS + LISTS[0])
+        get(DOWNLOADS + LISTS[1])
+        index = get(DOWNLOADS + ARCHIVE + INDEX, absent_ok=True)  # absent: published before releases were kept
         if index is not None:
-            get(DOWNLOADS + ZIP, required=True)
             for release in json.loads(index)["releases"]:
-                if release.get("sha256"):
-                    data = get(DOWNLOADS + ARCHIVE + release["path"], required=True)
-                    if hashlib.sha256(data).hexdigest() != release["sha256"]:
-                        raise FetchError(f"{base}{DOWNLOADS}{ARCHIVE}{release['path']}: not the zip the index lists")
-        shutil.rmtree(out, ignore_errors=True)
+                period = release["period"]
+                # The period, checked, names the file: never a path the index gives.
+                path = DOWNLOADS + (ZIP if release.get("current") else ARCHIVE + release_path(period))
+                get_checked(path, release)
+        if out.exists():
+            shutil.rmtree(out)
         staging.rename(out)
         return fetched
     finally:

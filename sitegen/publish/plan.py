@@ -176,6 +176,11 @@ class Plan:
         return [group for group in groups if group]
 
 
+# A dated release of the downloads (model.releases) stays where it was published, whatever a build
+# holds: a link to last month's data must not break because one build lacked the archive.
+RELEASE = re.compile(r"(?:.*/)?unduh/arsip/\d{4}-(?:0[1-9]|1[0-2])/data\.zip")
+
+
 def make_plan(local: list[LocalFile], remote: dict[str, str | None]) -> Plan:
     """`remote` maps each key the bucket holds (under the prefix) to the digest sitegen stored with
     it, or None for an object of unknown content (not uploaded by sitegen)."""
@@ -187,5 +192,5 @@ def make_plan(local: list[LocalFile], remote: dict[str, str | None]) -> Plan:
             plan.uploads.append(file)
     plan.uploads.sort(key=lambda file: (upload_stage(file.key), file.key))
     keys = {file.key for file in local}
-    plan.deletes = sorted(key for key in remote if key not in keys)
+    plan.deletes = sorted(key for key in remote if key not in keys and not RELEASE.fullmatch(key))
     return plan

@@ -3,14 +3,19 @@
 // Pages (and the other files of the site but the downloads) are fetched from the network first
 // and kept; without a network the kept copy is served, marked with when it was kept, and the
 // page says so (assets/site.js). The build's fingerprinted assets never change under one name, so
-// they come from the cache first. Each build that changes the code or the assets has a new
-// VERSION, and a new cache: the previous one is deleted when this worker takes over.
+// they come from the cache first; other files of assets/ (a site's own logo, say) from the network
+// first. Each build that changes the code or the assets' names has a new VERSION, and a new cache:
+// the previous one is deleted when this worker takes over.
 "use strict";
 
 var VERSION = "{{VERSION}}";
-var CACHE = "sitegen-" + VERSION;
-var PRECACHE = {{PRECACHE}};  // the stylesheet, the scripts every page loads, the icon
 var SCOPE = self.registration.scope;
+// Named by the site's address too: two sitegen sites on one host (user.github.io/a/, /b/) keep
+// their own caches, and a new version deletes only its own site's old one.
+var PREFIX = "sitegen " + SCOPE + " ";
+var CACHE = PREFIX + VERSION;
+var PRECACHE = {{PRECACHE}};  // the stylesheet, the script every page loads, the icon
+var FINGERPRINTED = /\.[0-9a-f]{10}\.(css|js)$/;  // assets/style.<hash>.css: never changes under its name
 var NOT_KEPT = ["unduh/", "api/", "admin/"];  // large files and the editor: always from the network
 
 function kept(url) {
@@ -57,7 +62,7 @@ self.addEventListener("install", function (event) {
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.filter(function (name) {
-      return name.indexOf("sitegen-") === 0 && name !== CACHE;
+      return name.indexOf(PREFIX) === 0 && name !== CACHE;
     }).map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -65,8 +70,8 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET" || !kept(request.url)) return;
-  var url = request.url.split("#")[0];
-  if (url.indexOf(SCOPE + "assets/") === 0) {
+  var url = request.url.split("#")[0].split("?")[0];
+  if (url.indexOf(SCOPE + "assets/") === 0 && FINGERPRINTED.test(url)) {
     event.respondWith(caches.match(request).then(function (hit) {
       return hit || fetch(request).then(function (response) {
         return keep(request, response.clone()).then(function () { return response; });
