@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..render.shareimage import VERSION, ShareCard, draw_card
+from ..render.shareimage import ShareCard, draw_card, drawing_version
 from ..system import replace_atomically
 
 KEY_BYTES = 16
@@ -20,7 +20,7 @@ class ShareImageCache:
         self.folder = folder
 
     def __call__(self, path: str, card: ShareCard) -> bytes:
-        key = hashlib.blake2b(f"{VERSION}\n{card!r}".encode(), digest_size=KEY_BYTES).digest()
+        key = hashlib.blake2b(f"{drawing_version()}\n{card!r}".encode(), digest_size=KEY_BYTES).digest()
         stored = self.folder / (hashlib.blake2b(path.encode(), digest_size=12).hexdigest() + ".png")
         try:
             data = stored.read_bytes()

@@ -14,8 +14,8 @@ import functools
 import io
 import zlib
 from dataclasses import dataclass
+from importlib.metadata import version
 
-from PIL import Image, ImageDraw, ImageFont, __version__ as PILLOW_VERSION
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 60
@@ -27,7 +27,9 @@ LABEL_X = 560            # the figure's label, right of the widest figure ('100,
 BAR_TOP, BAR_BOTTOM = 468, 500
 
 # What a card's bytes depend on besides its text: a cache of drawn cards keys on this.
-VERSION = f"shareimage-2 pillow-{PILLOW_VERSION}"
+@functools.lru_cache(maxsize=None)
+def drawing_version() -> str:
+    return f"shareimage-2 pillow-{version('pillow')}"
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class ShareCard:
 
 
 @functools.lru_cache(maxsize=None)
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int):
+    from PIL import ImageFont  # lazy: a build that draws no card (an update, most often) never loads Pillow
+
     return ImageFont.load_default(size)
 
 
@@ -56,7 +60,9 @@ def fitted_font(text: str, size: int, width: int):
     return font(size)
 
 
-def canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
+def canvas():
+    from PIL import Image, ImageDraw  # lazy: see font()
+
     image = Image.new("P", (WIDTH, HEIGHT), WHITE)
     image.putpalette(PALETTE)
     draw = ImageDraw.Draw(image)
@@ -66,7 +72,7 @@ def canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
 
 @functools.lru_cache(maxsize=8)
 def background(site_title: str, figure_label: str, target: float, target_label: str, notice: str,
-               footer: str) -> Image.Image:
+               footer: str):
     """What the cards of a site in one language share (drawn once, then copied): all but the region's
     name, its figure, its gap and its bar."""
     image, draw = canvas()
@@ -89,6 +95,8 @@ def background(site_title: str, figure_label: str, target: float, target_label: 
 
 def draw_card(card: ShareCard) -> bytes:
     """The card as PNG bytes."""
+    from PIL import ImageDraw  # lazy: see font()
+
     image = background(card.site_title, card.figure_label, card.target, card.target_label, card.notice,
                        card.footer).copy()
     draw = ImageDraw.Draw(image)
