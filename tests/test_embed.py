@@ -43,7 +43,7 @@ def codes(page: Path) -> dict[str, str]:
 
 def host_page(other, name: str, body: str) -> str:
     folder = Path(other.RequestHandlerClass.keywords["directory"])
-    (folder / name).write_text(f"<!doctype html><html lang=en><title>Portal desa</title><body><h1>Portal</h1>"
+    (folder / name).write_text(f"<!doctype html><html lang=en><title>Portal desa</title><link rel=icon href=\"data:,\"><body><h1>Portal</h1>"
                                f"{body}</body></html>", encoding="utf-8")
     return f"http://127.0.0.1:{other.server_address[1]}/{name}"
 
@@ -60,6 +60,7 @@ def test_the_card_renders_in_an_iframe_on_another_origin_and_fits_its_height(bun
     page = chromium.new_page(viewport={"width": 400, "height": 800})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
     frame = page.frame_locator("iframe")
     assert frame.locator("h1").inner_text() == "Desa Segumbang"
