@@ -75,13 +75,14 @@ def test_change_and_periods():
     assert period_a_year_before("2025-04") == "2024-04"
 
 
-@pytest.mark.parametrize("value", [0, 7, 999, 1000, 8146, 2192, 1234567, 91600000])
+@pytest.mark.parametrize("value", [0, 7, 999, 1000, 8146, 2192, 1234567, 91600000, -5, -1234567, np.int64(1234)])
 def test_integers_match_babel(value):
     assert number_format("id").integer(value) == format_decimal(value, locale="id")
     assert number_format("en").integer(value) == format_decimal(value, locale="en")
 
 
-@pytest.mark.parametrize("value", [0.0, 8.72, 81.73, 99.5, 100.0, 1234.5, 45.678])
+@pytest.mark.parametrize("value", [0.0, 8.72, 81.73, 99.5, 100.0, 1234.5, 45.678, -3.25, -1234.5, 0.04,
+                                   np.float64(72.345), np.float64(-0.5)])
 def test_percents_match_babel(value):
     assert number_format("id").percent(value, 2) == format_percent(value / 100, "#,##0.00%", locale="id")
     assert number_format("en").percent(value, 1) == format_percent(value / 100, "#,##0.0%", locale="en")
@@ -92,6 +93,7 @@ def test_indonesian_examples():
     assert numbers.integer(8146) == "8.146"
     assert numbers.percent(81.73, 2) == "81,73%"
     assert numbers.signed_percent(81.73) == "+81,73%"
+    assert numbers.percent(float("nan")) == numbers.percent(np.float64("nan")) == numbers.percent(None) == "–"
     import datetime as dt
     assert long_date(dt.date(2025, 4, 16), "id") == "16 April 2025"
     assert month_label("2025-08", "id") == "Agustus 2025"
