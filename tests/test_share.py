@@ -135,3 +135,22 @@ def test_a_long_name_is_drawn_smaller_to_fit(heading):
 def test_card_text_keeps_to_the_characters_the_font_has():
     from sitegen.pages.share import drawable
     assert drawable("–") == "-" and drawable("−5,0%") == "-5,0%" and drawable("1\u00a0234") == "1 234"
+
+
+@pytest.mark.parametrize("text, size", [("Desa Sungai Loban Bersatu", 64), ("72,4%", 132),
+                                        ("1.234 pekerja belum terlindungi", 44), ("Gampong Meunasah (Aceh) · 7", 64)])
+def test_text_from_character_masks_matches_pillow_drawing_the_string(text, size):
+    from PIL import ImageDraw
+
+    from sitegen.render.shareimage import draw_text, font
+
+    whole, pieces = Image.new("1", (1200, 200)), Image.new("1", (1200, 200))
+    draw = ImageDraw.Draw(whole)
+    draw.fontmode = "1"
+    draw.text((60, 20), text, font=font(size), fill=1)
+    draw_text(pieces, (60, 20), text, size, 1)
+    # FreeType places the glyphs of a whole string at fractions of a pixel, the masks at whole pixels:
+    # the text may end a pixel or two apart, with the same ink.
+    assert all(abs(a - b) <= 3 for a, b in zip(whole.getbbox(), pieces.getbbox()))
+    ink = [im.convert("L").histogram()[255] for im in (whole, pieces)]
+    assert ink[0] > 100 and abs(ink[0] - ink[1]) <= 0.05 * ink[0]
