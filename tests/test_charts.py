@@ -30,3 +30,44 @@ def test_a_bundle_for_another_version_is_made_and_cached(tmp_path, monkeypatch):
     assert vega_bundle(tmp_path / "cache") == "/* vega */"
     assert made == [1], "the second build reads the cache"
     assert (tmp_path / "cache" / f"vega-bundle-{version('vl-convert-python')}.js").read_text() == "/* vega */"
+
+
+def test_sitegen_ships_the_chart_specs_of_its_own_charts_module():
+    from sitegen.render.charts import shipped_specs_path
+
+    shipped = sorted(VENDORED_BUNDLES.glob("chart-specs-*.json"))
+    assert len(shipped) == 1, "scripts/update_chart_specs.py keeps exactly one shipped copy"
+    # Named by charts.py's source: after an edit there, run scripts/update_chart_specs.py.
+    assert shipped[0].name.rsplit("-", 1)[1] == shipped_specs_path().name.rsplit("-", 1)[1], \
+        "sitegen/render/charts.py changed: run python scripts/update_chart_specs.py"
+
+
+def test_the_shipped_chart_specs_are_what_altair_makes():
+    from sitegen.render.charts import generic_specs_here, shipped_specs_path
+
+    if not shipped_specs_path().exists():
+        pytest.skip("the installed Altair is not the version sitegen ships chart specs for (builds make their own)")
+    assert shipped_specs_path().read_text(encoding="utf-8") == generic_specs_here()
+
+
+def test_a_first_build_takes_the_shipped_chart_specs_without_running_altair(tmp_path, monkeypatch):
+    import sitegen.render.charts as charts
+
+    def no_child(*args, **kwargs):
+        raise AssertionError("Altair was run although sitegen ships these specs")
+
+    shipped = tmp_path / "vendor" / charts.shipped_specs_path().name
+    shipped.parent.mkdir()
+    shipped.write_text('{"trend": {}}', encoding="utf-8")
+    monkeypatch.setattr(charts, "VENDORED_BUNDLES", shipped.parent)
+    monkeypatch.setattr(charts.subprocess, "run", no_child)
+    assert charts.generic_specs(tmp_path / "cache") == '{"trend": {}}'
+
+
+def test_specs_for_another_altair_or_an_edited_charts_module_are_made_and_cached(tmp_path, monkeypatch):
+    import sitegen.render.charts as charts
+
+    monkeypatch.setattr(charts, "VENDORED_BUNDLES", tmp_path / "none-shipped")
+    made = charts.generic_specs(tmp_path / "cache")
+    assert made == charts.generic_specs_here()
+    assert (tmp_path / "cache" / f"charts-{charts.cache_key()}.json").read_text(encoding="utf-8") == made

@@ -298,12 +298,13 @@ def test_budgets_from_a_workbook_build_the_same_site(make_site, tmp_path):
     assert differing_files(*sites) == []
 
 
-def test_problems_in_a_budget_workbook_name_the_sheet_and_the_row(make_site, run_cli):
+def test_problems_in_a_budget_workbook_name_the_sheet_the_row_and_the_column(make_site, run_cli):
     root = make_site({})
     write_budget_workbook(root / "data" / "budgets.xlsx", BUDGETS_CSV.replace("604800000", "6048OO000"))
     result = run_cli("check", "--lang", "id")
     assert result.exit_code == 1
-    assert 'data/budgets.xlsx [ADD] baris 3: add_amount "6048OO000" bukan bilangan bulat rupiah' in result.output
+    assert ('data/budgets.xlsx [ADD] baris 3: kolom C (add_amount): add_amount "6048OO000" bukan bilangan bulat rupiah'
+            in result.output)
     (root / "data" / "budgets.csv").write_text(BUDGETS_CSV, encoding="utf-8")
     result = run_cli("check")
     assert result.exit_code == 1 and "data/budgets.xlsx: budgets.csv is there too: keep one of the two" in result.output

@@ -3,6 +3,7 @@ and rolled up, so that a page can say what protecting everyone left would cost a
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 from ..errors import Problems, line_ref, tr, tr_noop
 from ..inputs.data import LEVELS
 from ..inputs.files import csv_records, decode_utf8, read_bytes
-from ..inputs.spreadsheets import workbook_as_csv
+from ..inputs.spreadsheets import column_labels, workbook_as_csv
 from .cube import roll_up
 
 BUDGET_COLUMNS = ("year", "region_code", "add_amount")
@@ -37,7 +38,8 @@ def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
     """`budgets.csv` (year, region_code, add_amount), or the same columns as `budgets.xlsx` (its
     first sheet, as an office keeps it in Excel), when the site has one."""
     path = data_dir / "budgets.csv"
-    if (data_dir / WORKBOOK).exists():
+    in_workbook = (data_dir / WORKBOOK).exists()
+    if in_workbook:
         if path.exists():
             problems.error(data_dir / WORKBOOK, None, tr("budgets.csv is there too: keep one of the two"))
             return None
@@ -52,22 +54,31 @@ def load_budgets(data_dir: Path, tree, problems: Problems) -> Budgets | None:
     text = decode_utf8(path, data, problems) if data is not None else None
     if text is None:
         return None
+    # In a workbook, a problem also names the column as Excel shows it: `kolom C (add_amount): ...`.
+    label = column_labels(next(csv.reader([text.partition("\n")[0]]), [])) if in_workbook else None
+
+    def at(column: str, message: str) -> str:
+        return f"{label(column)}: {message}" if label else message
+
     rows, seen = [], {}
     for line, row in csv_records(path, text, BUDGET_COLUMNS, problems):
         year, code, amount = (row[c].strip() for c in BUDGET_COLUMNS)
         r = tree.index.get(code)
         if not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 2099):
-            problems.error(path, line, tr('year "{year}" is not a year such as 2025', year=year),
+            problems.error(path, line, at("year", tr('year "{year}" is not a year such as 2025', year=year)),
                            rule=tr_noop("bad year"))
         elif r is None:
-            problems.error(path, line, tr('{field} "{value}" is not in regions.csv', field="region_code", value=code),
+            problems.error(path, line, at("region_code", tr('{field} "{value}" is not in regions.csv',
+                                                            field="region_code", value=code)),
                            rule=tr_noop("unknown region_code"))
         elif tree.regions[r].level != "desa":
-            problems.error(path, line, tr("region_code {code} is a {level}; Alokasi Dana Desa is given per "
-                                          "desa/kelurahan", code=code, level=tree.regions[r].level),
+            problems.error(path, line, at("region_code", tr("region_code {code} is a {level}; Alokasi Dana Desa is "
+                                                            "given per desa/kelurahan", code=code,
+                                                            level=tree.regions[r].level)),
                            rule=tr_noop("not a desa"))
         elif not (amount.isascii() and amount.isdigit()):
-            problems.error(path, line, tr('add_amount "{amount}" is not a whole number of rupiah', amount=amount),
+            problems.error(path, line, at("add_amount", tr('add_amount "{amount}" is not a whole number of rupiah',
+                                                           amount=amount)),
                            rule=tr_noop("bad amount"))
         elif (year, code) in seen:
             problems.error(path, line, tr("year {year} of {code} is given twice (first on {first_line})",

@@ -34,6 +34,7 @@ def region_facts(site: Site, r: int) -> dict:
     Made once per region and shared by its pages in each language."""
     region = site.tree.regions[r]
     children = child_rows(site, r) if site.tree.children[r] else []
+    headline = headline_figures(site, r)
     return {
         "region": region,
         "title": display_name(region),
@@ -41,7 +42,7 @@ def region_facts(site: Site, r: int) -> dict:
         "base": relative_url(site.paths[r], ""),
         "page_path": site.paths[r],
         "breadcrumb": breadcrumb(site, r),
-        "headline": headline_figures(site, r),
+        "headline": headline,
         "segments": segment_rows(site, r),
         "children": children,
         "gap_ranking": gap_ranking(site, children),
@@ -54,7 +55,7 @@ def region_facts(site: Site, r: int) -> dict:
         "news": region_news(site, r),
         "news_url": relative_url(site.paths[r], "berita/"),
         "trend_series": trend_series(site, r),
-        "published": published_figures(site, r),
+        "published": published_figures(site, r, headline),
         "data_feed": data_feed_url(site, r),
     }
 
@@ -68,10 +69,11 @@ def data_feed_url(site: Site, r: int) -> str | None:
     return relative_url(site.paths[r], kabupaten_feed_path(code) if code else FOLDER + FEED)
 
 
-def published_figures(site: Site, r: int) -> list[dict]:
+def published_figures(site: Site, r: int, headline: dict | None) -> list[dict]:
     """The real figures published about this region (figures.yaml), and on the home page the national
-    ones: each with its source, and when the region's cost of closing the gap is shown, that cost as a
-    share of the published amount (the cost comes from this site's figures, which may be illustrative)."""
+    ones: each with its source, and when the region's cost of closing the gap is shown (in `headline`,
+    its headline_figures), that cost as a share of the published amount (the cost comes from this
+    site's figures, which may be illustrative)."""
     if not site.figures:
         return []
     code, is_root = site.tree.regions[r].code, r == site.tree.root
@@ -86,7 +88,6 @@ def published_figures(site: Site, r: int) -> list[dict]:
                "digits": len(repr(figure.value).partition(".")[2])}  # 99.5 → '99,5%', 35.68 → '35,68%'
 
         if figure.cost_share and figure.value:
-            headline = headline_figures(site, r)
             cost = headline["yearly_cost"] if headline else None
             if cost:
                 row["cost_share"] = {"cost": cost, "share_pct": 100 * cost / figure.value}

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+
+from ..inputs.data import LEVELS
 from ..model.releases import ARCHIVE, INDEX, Release, Releases, index_json, release_path
 from ..render.formatting import month_label
 from .api import DOWNLOADS
@@ -81,13 +84,11 @@ def write_archive_pages(site: Site, releases: Releases, renderer, writer: Langua
         "title": texts._("Arsip rilis data"), "base": relative_url(FOLDER, ""), "page_path": FOLDER,
         "releases": entries(site, releases, texts), "feed": FEED, "illustrative": bool(site.illustrative.any()),
         "index": relative_url(FOLDER, texts.site_root + FOLDER + INDEX) if texts.prefix else INDEX}))
-    feeds = [(None, FOLDER + FEED, site.config.title)]
-    feeds += [(site.tree.regions[r].code, kabupaten_feed_path(site.tree.regions[r].code), None)
-              for r in range(len(site.tree.regions)) if site.tree.regions[r].level == "kabupaten"]
-    for code, path, _ in feeds:
-        name = display_name(site.tree.regions[site.tree.index[code]]) if code else None
+    kabupaten = np.flatnonzero(site.tree.depth == LEVELS.index("kabupaten")).tolist()
+    for region, path in [(None, FOLDER + FEED), *((r, kabupaten_feed_path(site.tree.regions[r].code)) for r in kabupaten)]:
         writer.write(path, renderer.render("data_feed.xml", {
-            "entries": entries(site, releases, texts, code), "region_name": name,
+            "entries": entries(site, releases, texts, site.tree.regions[region].code if region is not None else None),
+            "region_name": display_name(site.tree.regions[region]) if region is not None else None,
             "feed_url": base + texts.prefix + path, "page_url": base + texts.prefix + FOLDER,
             "updated": releases.current.as_of}))
 

@@ -125,8 +125,9 @@ def chart_templates(labels: ChartLabels, target_pct: float, specs_json: str) -> 
 
 
 def generic_specs(cache_dir: Path | None) -> str:
-    """Every chart kind's spec with placeholder labels and target, as JSON text: from the cache,
-    else made by Altair in a child process (the build goes on loading the data meanwhile)."""
+    """Every chart kind's spec with placeholder labels and target, as JSON text: from the cache, else
+    the copy sitegen ships for the installed Altair (scripts/update_chart_specs.py), else made by
+    Altair in a child process (the build goes on loading the data meanwhile)."""
     cached = cache_dir / f"charts-{cache_key()}.json" if cache_dir else None
     if cached and cached.exists():
         text = cached.read_text(encoding="utf-8")
@@ -135,6 +136,9 @@ def generic_specs(cache_dir: Path | None) -> str:
             return text
         except ValueError:
             pass  # a damaged cache file is only a cache miss
+    shipped = shipped_specs_path()
+    if shipped.exists():  # the specs of the Altair version sitegen is tested with: no Altair to run
+        return shipped.read_text(encoding="utf-8")
     made = subprocess.run([sys.executable, "-c", "import sys, json; from sitegen.render.charts import generic_specs_here; "
                            "sys.stdout.buffer.write(generic_specs_here().encode('utf-8'))"],
                           capture_output=True, check=True, cwd=Path(__file__).parent.parent.parent)
@@ -158,6 +162,14 @@ def cache_key() -> str:
 
 
 VENDORED_BUNDLES = Path(__file__).parent.parent / "theme" / "vendor"
+
+
+def shipped_specs_path() -> Path:
+    """Where sitegen ships generic_specs_here()'s text, named by the Altair version and this module's
+    source: importing Altair and making the specs takes ~1 s of a first build (Tanah Bumbu's
+    waited ~0.45 s for it); another Altair version, or an edited charts.py, makes its own."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return VENDORED_BUNDLES / f"chart-specs-altair-{version('altair')}-{source}.json"
 
 
 def vega_bundle(cache_dir: Path | None) -> str:
