@@ -14,7 +14,7 @@ KEY_BYTES = 16
 class ShareImageCache:
     """One cache file per image path (so the folder never holds more files than the site has
     images): the digest of the card's text and of the drawing code, then the PNG. A national cold
-    build over a warm cache reads ~15,700 cards instead of drawing them (~4 ms each)."""
+    build over a warm cache reads ~15,700 cards instead of drawing them (2–3 ms each)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
