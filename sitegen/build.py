@@ -307,8 +307,10 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
             changed = ({FIGURES, CHANGES_SINCE} | (set() if previous.downloads == downloads_key else {DOWNLOAD_FILES})
                        | ({PUBLISHED_RELEASES} if options.previous or archive_differs(options.out, releases) else set()))
             families = families_to_make(frozenset(changed))
-            writer.keep_previous(drop=tuple(folder for family in families for folder in family.folders(site)),
-                                 unless=tuple(inner for family in families for inner in family.keep_folders))
+            drop = tuple(folder for family in families for folder in family.folders(site))
+            # A folder inside another family's stays, unless that family is made again too.
+            writer.keep_previous(drop=drop, unless=tuple(inner for family in families for inner in family.keep_folders
+                                                         if inner not in drop))
         for family in families:
             family.write(state, writer)
         build_id = (write_record(cache_dir, options.out, plan.global_digest, plan.pages, writer.files(),

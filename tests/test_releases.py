@@ -199,3 +199,22 @@ def test_an_update_without_previous_equals_a_clean_build(make_site, run_cli):
     for name in ("unduh/arsip/index.json", "unduh/arsip/feed.xml", "unduh/arsip/index.html"):
         assert (updated / name).read_bytes() == (clean / name).read_bytes(), name
     assert not (updated / "unduh/arsip/2025-04").exists()
+
+
+def test_kabupaten_feeds_outlive_an_update_of_figures_and_follow_a_new_month(make_site, run_cli):
+    # The kabupaten feeds are a family of their own that shows the releases only: an update that
+    # changes figures keeps them (the download folder around them is made again), a new month
+    # makes them again; either way the site equals a clean build.
+    root = make_site()
+    build(run_cli, "site")
+    feeds = sorted(p.relative_to("site").as_posix() for p in Path("site").rglob("arsip/feed/*.xml"))
+    assert feeds == ["en/unduh/arsip/feed/63.10.xml", "unduh/arsip/feed/63.10.xml"]
+    figures = COVERAGE_CSV.replace("2025-04,63.10.01.1007,perangkat_desa,8,10", "2025-04,63.10.01.1007,perangkat_desa,9,10")
+    for step, coverage in (("figures", figures), ("new month", MAY)):
+        (root / "data/coverage.csv").write_text(coverage, encoding="utf-8")
+        updated = build(run_cli, "site")
+        clean = build(run_cli, f"clean-{step.replace(' ', '-')}")
+        for name in (*feeds, "unduh/arsip/index.json", "unduh/index.html"):
+            assert (updated / name).read_bytes() == (clean / name).read_bytes(), (step, name)
+        shutil.rmtree(clean)
+    assert "Mei 2025" in (updated / feeds[1]).read_text(encoding="utf-8")

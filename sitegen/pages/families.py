@@ -23,12 +23,13 @@ from typing import Callable
 from ..model.changelog import Changelog
 from ..model.releases import Releases
 from .downloads import ZIP_NAME
-from .releases import write_archive_files, write_archive_pages
+from .releases import KABUPATEN_FEEDS, write_archive_files, write_archive_pages, write_kabupaten_feeds
 from .admin import ADMIN, write_admin
 from .api import API, CHANGES, DOWNLOADS, REGION_FILES
 from .offline import write_offline_files
 from .other import write_catalog, write_changes_page, write_download_page, write_language_pages, write_site_files
 from .site import LanguageWriter, Site, Texts, Writer
+from ..render.i18n import LANGUAGES
 
 # What pages are made from.
 SITE = "site"                # settings, code, templates, assets, segments, sources, regions, news
@@ -112,6 +113,12 @@ def write_downloads(state: BuildState, writer: Writer) -> None:
             write_archive_pages(state.site, state.releases, renderer, language_writer, texts)
 
 
+def write_feeds_of_kabupaten(state: BuildState, writer: Writer) -> None:
+    if state.releases:
+        for renderer, language_writer, texts in per_language(state, writer):
+            write_kabupaten_feeds(state.site, state.releases, renderer, language_writer, texts)
+
+
 def write_news_editor(state: BuildState, writer: Writer) -> None:
     write_admin(state.site, state.languages.renderers[0], writer)
 
@@ -133,8 +140,11 @@ FAMILIES = (
     PageFamily("the API index", frozenset({SITE, FIGURES}), lambda site: (API,), write_api_index,
                keep_folders=(REGION_FILES,)),
     PageFamily("data changes", frozenset({SITE, FIGURES, CHANGES_SINCE}), in_every_language(CHANGES), write_changes),
-    PageFamily("downloads, the release archive and the data-changes feeds",
-               frozenset({SITE, DOWNLOAD_FILES, PUBLISHED_RELEASES}), in_every_language(DOWNLOADS), write_downloads),
+    PageFamily("downloads, the release archive and the site's data-changes feed",
+               frozenset({SITE, DOWNLOAD_FILES, PUBLISHED_RELEASES}), in_every_language(DOWNLOADS), write_downloads,
+               keep_folders=tuple(language.prefix + KABUPATEN_FEEDS for language in LANGUAGES)),
+    PageFamily("the data-changes feed of each kabupaten", frozenset({SITE, PUBLISHED_RELEASES}),
+               in_every_language(KABUPATEN_FEEDS), write_feeds_of_kabupaten),
     PageFamily("the news editor (/admin/)", frozenset({SITE}), lambda site: (ADMIN,), write_news_editor),
     PageFamily("offline reading (sw.js, manifest.webmanifest)", frozenset({SITE}), lambda site: (), write_offline),
 )

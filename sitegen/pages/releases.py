@@ -27,8 +27,11 @@ def kabupaten_code(site: Site, r: int) -> str | None:
     return None
 
 
+KABUPATEN_FEEDS = FOLDER + "feed/"
+
+
 def kabupaten_feed_path(code: str) -> str:
-    return f"{FOLDER}feed/{code}.xml"
+    return f"{KABUPATEN_FEEDS}{code}.xml"
 
 
 def write_archive_files(releases: Releases, current_zip, writer: Writer) -> None:
@@ -78,17 +81,28 @@ def entries(site: Site, releases: Releases, texts: Texts, kabupaten: str | None 
 
 
 def write_archive_pages(site: Site, releases: Releases, renderer, writer: LanguageWriter, texts: Texts) -> None:
-    """The archive page, the site-wide feed and one feed per kabupaten, in one language."""
-    base = site.config.base_url
+    """The archive page and the site-wide feed, in one language."""
     writer.write(FOLDER + "index.html", renderer.render("archive.html", {
         "title": texts._("Arsip rilis data"), "base": relative_url(FOLDER, ""), "page_path": FOLDER,
         "releases": entries(site, releases, texts), "feed": FEED, "illustrative": bool(site.illustrative.any()),
         "index": relative_url(FOLDER, texts.site_root + FOLDER + INDEX) if texts.prefix else INDEX}))
-    kabupaten = np.flatnonzero(site.tree.depth == LEVELS.index("kabupaten")).tolist()
-    for region, path in [(None, FOLDER + FEED), *((r, kabupaten_feed_path(site.tree.regions[r].code)) for r in kabupaten)]:
-        writer.write(path, renderer.render("data_feed.xml", {
-            "entries": entries(site, releases, texts, site.tree.regions[region].code if region is not None else None),
-            "region_name": display_name(site.tree.regions[region]) if region is not None else None,
-            "feed_url": base + texts.prefix + path, "page_url": base + texts.prefix + FOLDER,
-            "updated": releases.current.as_of}))
+    write_feed(site, releases, renderer, writer, texts, None, FOLDER + FEED)
+
+
+def write_kabupaten_feeds(site: Site, releases: Releases, renderer, writer: LanguageWriter, texts: Texts) -> None:
+    """One feed of data changes per kabupaten/kota, in one language (514 of them nationally). They show
+    the releases and their notes alone, never the current zip's size or digest, so an update that only
+    changes figures keeps them (pages.families)."""
+    for r in np.flatnonzero(site.tree.depth == LEVELS.index("kabupaten")).tolist():
+        write_feed(site, releases, renderer, writer, texts, r, kabupaten_feed_path(site.tree.regions[r].code))
+
+
+def write_feed(site: Site, releases: Releases, renderer, writer: LanguageWriter, texts: Texts, region: int | None,
+               path: str) -> None:
+    base = site.config.base_url
+    writer.write(path, renderer.render("data_feed.xml", {
+        "entries": entries(site, releases, texts, site.tree.regions[region].code if region is not None else None),
+        "region_name": display_name(site.tree.regions[region]) if region is not None else None,
+        "feed_url": base + texts.prefix + path, "page_url": base + texts.prefix + FOLDER,
+        "updated": releases.current.as_of}))
 
