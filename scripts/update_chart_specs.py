@@ -18,16 +18,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sitegen.render.charts import VENDORED_BUNDLES, generic_specs_here, shipped_specs_path  # noqa: E402
+from sitegen.render.charts import generic_specs_here, ship, shipped_specs_path  # noqa: E402
 
 
 def main() -> None:
-    target = shipped_specs_path()
-    for old in VENDORED_BUNDLES.glob("chart-specs-*.json"):
-        if old != target:
-            old.unlink()
-    target.write_text(generic_specs_here(), encoding="utf-8")
-    print(f"wrote {target} ({target.stat().st_size:,} bytes)")
+    ship(shipped_specs_path(), generic_specs_here(), "chart-specs-*.json")
 
 
 if __name__ == "__main__":

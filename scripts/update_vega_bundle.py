@@ -17,17 +17,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sitegen.render.charts import VENDORED_BUNDLES, make_vega_bundle  # noqa: E402
+from sitegen.render.charts import VENDORED_BUNDLES, make_vega_bundle, ship  # noqa: E402
 
 
 def main() -> None:
-    VENDORED_BUNDLES.mkdir(parents=True, exist_ok=True)
-    target = VENDORED_BUNDLES / f"vega-bundle-{version('vl-convert-python')}.js"
-    for old in VENDORED_BUNDLES.glob("vega-bundle-*.js"):
-        if old != target:
-            old.unlink()
-    target.write_text(make_vega_bundle(), encoding="utf-8")
-    print(f"wrote {target} ({target.stat().st_size:,} bytes)")
+    ship(VENDORED_BUNDLES / f"vega-bundle-{version('vl-convert-python')}.js", make_vega_bundle(), "vega-bundle-*.js")
 
 
 if __name__ == "__main__":

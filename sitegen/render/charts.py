@@ -164,6 +164,17 @@ def cache_key() -> str:
 VENDORED_BUNDLES = Path(__file__).parent.parent / "theme" / "vendor"
 
 
+def ship(target: Path, text: str, kind: str) -> None:
+    """Write `text` as the one file sitegen ships of its kind (`kind` is a glob under theme/vendor/):
+    what scripts/update_vega_bundle.py and scripts/update_chart_specs.py do."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for old in target.parent.glob(kind):
+        if old != target:
+            old.unlink()
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} ({target.stat().st_size:,} bytes)")
+
+
 def shipped_specs_path() -> Path:
     """Where sitegen ships generic_specs_here()'s text, named by the Altair version and this module's
     source: importing Altair and making the specs takes ~1 s of a first build (Tanah Bumbu's
