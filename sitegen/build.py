@@ -35,6 +35,7 @@ from .pages.api import DOWNLOADS, index_json
 from .schema import Lookups
 from . import fast
 from .fast import coverage as fast_coverage, cube as fast_cube, index as fast_index, regions as fast_regions
+from .fast import templates as fast_templates
 from .fast.cache import Cache
 from .fast.downloads import DownloadCache
 from .fast.markdown import StoredMarkdown
@@ -45,13 +46,14 @@ from .model.releases import (ARCHIVE, INDEX as RELEASE_INDEX, index_json as rele
 from .pages.releases import kabupaten_code
 from .model.news import News, select_news
 from .pages.news import check_links, check_published_links
-from .render.i18n import LANGUAGES, catalog_digest, missing_translations, translations
+from .render.i18n import LANGUAGES, missing_translations, translations
 from .pages.site import Site, Texts
 from .pages.families import (CHANGES_SINCE, DOWNLOAD_FILES, FAMILIES, FIGURES, PUBLISHED_RELEASES, REGION_PAGE_SHOWS, BuildState, Languages,
                              families_to_make)
 from .pages.urls import region_path
 from .pages.share import default_share_image, region_levels
 from .output.pagewriter import PageJob, TemplateProblem, default_jobs, draw_share_card, template_location, write_region_pages
+from .render.bytecode import bytecode_folder
 from .render.environment import Renderer, make_environment
 from .inputs.targets import Rates, load_rates
 from .model.budgets import load_budgets
@@ -293,6 +295,7 @@ def build_site(options: BuildOptions, problems: Problems, bundle: Future, starte
         job = PageJob(site, tuple(zip(renderers, (language.texts for language in languages))),
                       writer.staging, writer.compare_with,
                       ShareImageCache(cache_dir / "share-images") if cache_dir else draw_share_card)
+        fast_templates.wait_for_templates()  # a first build's templates, compiled meanwhile by `sitegen build`
         rendered = write_region_pages(job, writer, plan.regions, options.jobs or default_jobs(), options.progress)
         writer.write(assets["vega"], bundle.result().encode("utf-8"))  # ready by now, even on a cold cache
         releases = (releases_now(published, site.cube.periods[-1], site.config.as_of.isoformat(),
@@ -371,21 +374,6 @@ def prepare_languages(options: BuildOptions, config: SiteConfig, specs_json: str
                                        bytecode_folder(fast_cache(options), language.code), compiled=fast.enabled())
         setups.append(LanguageSetup(environment, texts))
     return setups
-
-
-def bytecode_folder(cache_dir: Path | None, code: str) -> Path | None:
-    """Compiled templates of one language, by the catalog and the template compiler (render/environment.py
-    and render/compiled.py, which resolves translations at compile time); Jinja itself checks each
-    template's source."""
-    if cache_dir is None:
-        return None
-
-    key = hashlib.sha256((catalog_digest() + version("jinja2")).encode())
-    for module in ("environment.py", "compiled.py"):
-        key.update((Path(__file__).parent / "render" / module).read_bytes())
-    folder = cache_dir / f"jinja-{code}-{key.hexdigest()[:16]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def report_missing_translations(templates: Path, problems: Problems) -> None:

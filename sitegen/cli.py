@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .fast.early import start_coverage_read
+from .fast.templates import start_compiling, wait_for_templates
 from .errors import InputError, OutputError, Problems, github_annotations, summary_table, tr, use_report_language
 from .publish.hosts import HOSTS
 
@@ -105,6 +106,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     The previous site stays untouched unless the whole build succeeds.
     Exit codes: 0 success, 1 invalid input or unusable --out, 2 usage error.
     """
+    start_compiling(templates, cache_dir)  # forks: before any thread starts (fast/templates.py)
     start_coverage_read(data, cache_dir)
     from .build import BuildOptions, build  # lazy: once the coverage copy has begun (fast/early.py)
 
@@ -112,7 +114,10 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
                            base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs, full=full,
                            drafts=drafts, future=future, previous=previous)
-    result = run(build, options)
+    try:
+        result = run(build, options)
+    finally:
+        wait_for_templates()  # a build that failed early did not
     if result.held_back:
         click.echo(f"sitegen: held back {result.held_back} article(s): drafts or dated in the future "
                    f"(--drafts, --future publish them)")

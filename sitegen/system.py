@@ -11,16 +11,15 @@ from __future__ import annotations
 import ctypes
 import functools
 import mmap
-import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
-
-from filelock import FileLock, Timeout
 
 
 def fastpath_enabled() -> bool:
@@ -135,9 +134,11 @@ class Busy(Exception):
     """Another process holds the lock."""
 
 
-def hold_lock(path: Path) -> FileLock:
+def hold_lock(path: Path):
     """An exclusive lock on `path`, taken at once or not at all (filelock: fcntl on POSIX,
     msvcrt on Windows); `release()` it when done."""
+    from filelock import FileLock, Timeout  # lazy: ~45 ms to import, and the command line imports this module first
+
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=0)
@@ -160,11 +161,50 @@ def fork_context():
     them. Forking is safe on Linux; on macOS CPython calls it unsafe while other threads run
     (system libraries may hold locks in them), so there it forks only when no other thread lives;
     Windows cannot fork."""
+    import multiprocessing  # lazy: only builds that render pages need it, and the command line imports this module first
+
     if "fork" not in multiprocessing.get_all_start_methods() or not fastpath_enabled():
         return None
     if not sys.platform.startswith("linux") and threading.active_count() > 1:
         return None
     return multiprocessing.get_context("fork")
+
+
+def fork_child(work: Callable[[], None]) -> int | None:
+    """Run `work` in a forked child while this process goes on; the child's pid, or None where forking
+    is not possible or not safe now (the caller then does without). Only while no other thread lives,
+    which makes it safe on macOS too; Windows cannot fork. The child leaves without this process's
+    exit handlers or buffered output, whatever `work` does."""
+    if not hasattr(os, "fork") or not fastpath_enabled() or threading.active_count() > 1:
+        return None
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        work()
+        status = 0
+    except BaseException:  # noqa: BLE001 - the child has no one to report to; its parent does the work itself
+        pass
+    finally:
+        os._exit(status)
+
+
+def wait_for_child(pid: int, timeout: float = 60.0) -> bool:
+    """Wait for a child of fork_child to end (killed after `timeout` seconds); whether it ended by itself, with 0."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # already waited for
+            return False
+        if done:
+            return os.waitstatus_to_exitcode(status) == 0
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return False
+        time.sleep(0.002)
 
 
 # --- the C library (Linux and other POSIX systems; None elsewhere) ------------------------

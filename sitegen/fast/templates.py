@@ -1,0 +1,58 @@
+"""A first build's templates, compiled by a forked child while the build imports and reads its input.
+
+Compiling the theme takes ~0.3 s per language, and on a first build (an empty cache folder, or a
+new sitegen or catalog) the page stage waited for it on one core while the other idled. The command
+line forks a child before it starts any thread (fork is safe then, macOS included); the child
+compiles every template into the cache folder's bytecode folders (render/bytecode.py), and the
+build waits for it before rendering the first page, then loads what it compiled. Where the child
+cannot run, fails, or finds the templates compiled already, the build compiles what it needs
+itself, as it always does: the pages are the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..system import fork_child, wait_for_child
+from . import enabled
+
+_child: int | None = None
+
+
+def start_compiling(templates: Path, cache_dir: Path | None) -> None:
+    global _child
+    if cache_dir is not None and enabled() and _child is None:
+        _child = fork_child(lambda: compile_templates(templates, cache_dir))
+
+
+def wait_for_templates() -> None:
+    """Wait until the child (if one runs) has compiled the templates."""
+    global _child
+    if _child is not None:
+        child, _child = _child, None
+        wait_for_child(child)
+
+
+def compile_templates(templates: Path, cache_dir: Path) -> None:
+    from ..render.bytecode import bytecode_folder  # lazy: this runs in the child, before anything is imported
+    from ..render.i18n import LANGUAGES  # lazy: likewise
+
+    folders = [bytecode_folder(cache_dir, language.code, create=False) for language in LANGUAGES]
+    if all(folder.is_dir() and any(folder.glob("*.cache")) for folder in folders):
+        return  # compiled by an earlier build: the build loads them (and compiles what changed) itself
+    from ..render.environment import make_environment  # lazy: only when there is something to compile
+    from ..render.i18n import translations  # lazy: likewise
+
+    for language in LANGUAGES:
+        env = make_environment(templates, language.babel_locale, translations(language.code),
+                               bytecode_folder(cache_dir, language.code))
+        for name in env.list_templates(filter_func=is_page_template):
+            try:
+                env.get_template(name)
+            except Exception:  # noqa: BLE001 - a template the build will report on (with its file and line)
+                continue
+
+
+def is_page_template(name: str) -> bool:
+    """The templates a build loads by their own names ("default:" ones only when an override extends one)."""
+    return not name.startswith("default:") and name.endswith((".html", ".xml"))
