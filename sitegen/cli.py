@@ -107,17 +107,17 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     Exit codes: 0 success, 1 invalid input or unusable --out, 2 usage error.
     """
     start_compiling(templates, cache_dir)  # forks: before any thread starts (fast/templates.py)
-    start_coverage_read(data, cache_dir)
-    from .build import BuildOptions, build  # lazy: once the coverage copy has begun (fast/early.py)
-
-    progress = terminal_progress() if sys.stderr.isatty() else None
-    options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
-                           base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs, full=full,
-                           drafts=drafts, future=future, previous=previous)
     try:
+        start_coverage_read(data, cache_dir)
+        from .build import BuildOptions, build  # lazy: once the coverage copy has begun (fast/early.py)
+
+        progress = terminal_progress() if sys.stderr.isatty() else None
+        options = BuildOptions(data=data, content=content, templates=templates, assets=assets, out=out,
+                               base_url=base_url, strict=strict, cache_dir=cache_dir, progress=progress, jobs=jobs,
+                               full=full, drafts=drafts, future=future, previous=previous)
         result = run(build, options)
     finally:
-        wait_for_templates()  # a build that failed early did not
+        wait_for_templates()  # a build that failed before its pages did not
     if result.held_back:
         click.echo(f"sitegen: held back {result.held_back} article(s): drafts or dated in the future "
                    f"(--drafts, --future publish them)")

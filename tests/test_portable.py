@@ -28,7 +28,7 @@ MARKER = ".sitegen-site"
 SIMULATIONS = {
     "windows": """
 import multiprocessing, os
-for name in ("O_CLOEXEC", "O_TMPFILE", "copy_file_range", "sched_getaffinity"):
+for name in ("O_CLOEXEC", "O_TMPFILE", "copy_file_range", "sched_getaffinity", "fork"):
     if hasattr(os, name):
         delattr(os, name)
 os.O_BINARY = 0  # present, as on Windows (its value there is 0x8000, which Linux would read as another flag)

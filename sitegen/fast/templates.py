@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..system import fork_child, wait_for_child
+from ..system import available_cores, fork_child, wait_for_child
 from . import enabled
 
 _child: int | None = None
 
 
 def start_compiling(templates: Path, cache_dir: Path | None) -> None:
+    """Fork the child that compiles the templates (where it can help: a second core, the fast paths on)."""
     global _child
-    if cache_dir is not None and enabled() and _child is None:
+    if cache_dir is not None and enabled() and _child is None and available_cores() > 1:
         _child = fork_child(lambda: compile_templates(templates, cache_dir))
 
 
@@ -29,19 +30,16 @@ def wait_for_templates() -> None:
     """Wait until the child (if one runs) has compiled the templates."""
     global _child
     if _child is not None:
-        child, _child = _child, None
-        wait_for_child(child)
+        wait_for_child(_child, timeout=15.0)  # compiling takes ~0.5 s: a child that takes longer is stopped
+        _child = None
 
 
 def compile_templates(templates: Path, cache_dir: Path) -> None:
-    from ..render.bytecode import bytecode_folder  # lazy: this runs in the child, before anything is imported
-    from ..render.i18n import LANGUAGES  # lazy: likewise
-
-    folders = [bytecode_folder(cache_dir, language.code, create=False) for language in LANGUAGES]
-    if all(folder.is_dir() and any(folder.glob("*.cache")) for folder in folders):
+    if not needs_compiling(cache_dir):
         return  # compiled by an earlier build: the build loads them (and compiles what changed) itself
     from ..render.environment import make_environment  # lazy: only when there is something to compile
-    from ..render.i18n import translations  # lazy: likewise
+    from ..render.bytecode import bytecode_folder  # lazy: this runs in the child, before anything is imported
+    from ..render.i18n import LANGUAGES, translations  # lazy: likewise
 
     for language in LANGUAGES:
         env = make_environment(templates, language.babel_locale, translations(language.code),
@@ -51,6 +49,15 @@ def compile_templates(templates: Path, cache_dir: Path) -> None:
                 env.get_template(name)
             except Exception:  # noqa: BLE001 - a template the build will report on (with its file and line)
                 continue
+
+
+def needs_compiling(cache_dir: Path) -> bool:
+    """Whether a language's bytecode folder for this sitegen, Jinja and catalog has no compiled template yet."""
+    from ..render.bytecode import bytecode_folder  # lazy: this runs in the child, before anything is imported
+    from ..render.i18n import LANGUAGES  # lazy: likewise
+
+    folders = [bytecode_folder(cache_dir, language.code, create=False) for language in LANGUAGES]
+    return not all(folder.is_dir() and any(folder.glob("*.cache")) for folder in folders)
 
 
 def is_page_template(name: str) -> bool:

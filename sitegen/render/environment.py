@@ -62,7 +62,7 @@ def make_environment(site_templates: Path | None, locale: str, translations=None
     `compiled=False` is stock Jinja with the same loader, settings, filters and globals, which
     must render every page to the same bytes (tests/test_templates_stock.py checks it).
 
-    `bytecode_folder` keeps compiled templates between builds (compiling the theme costs ~0.2 s
+    `bytecode_folder` keeps compiled templates between builds (compiling the theme costs ~0.3 s
     per language); it must be one folder per language and catalog, since translations without
     placeholders are compiled into the templates. The stock environment ignores it: its
     compiled templates differ from the speed-ups' and must never share their folder."""
