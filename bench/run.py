@@ -302,7 +302,8 @@ NOTES = """
   The output is byte-identical to Jinja's own code; together this cut a village's instructions
   (two pages, JSON and CSV, counted with callgrind) from 13.9 million to 8.1 million.
 - **Pages and open data**: forked worker processes (one per core) render chunks of up to 250 regions (a site of
-  60 regions or more; the parent renders the first few, which compiles the templates once) with
+  60 regions or more; the parent renders the first few, which loads the templates once: on a first
+  build a child forked at start-up has compiled them meanwhile, sitegen.fast.templates) with
   compiled Jinja templates and write each region's page, JSON and CSV straight into the
   staging folder with `os.open`/`os.write`; the JSON's coverage list is joined as text like the CSV.
   The download folder is made in a background thread while pages render: `data.zip` is assembled

@@ -102,6 +102,9 @@ def test_no_child_without_fork_a_second_core_or_the_fast_paths(tmp_path, monkeyp
     templates.start_compiling(REPO / "templates", None)
     assert forked == []
     monkeypatch.delenv("SITEGEN_FASTPATH")
+    (tmp_path / "warm" / "jinja-id-0123456789abcdef").mkdir(parents=True)  # an earlier build compiled them
+    templates.start_compiling(REPO / "templates", tmp_path / "warm")
+    assert forked == []
     templates.start_compiling(REPO / "templates", tmp_path / "cache")
     assert len(forked) == 1
     templates._child = None
