@@ -1,12 +1,13 @@
 """A first build's templates, compiled by a forked child while the build imports and reads its input.
 
-Compiling the theme takes ~0.3 s per language, and on a first build (an empty cache folder, or a
-new sitegen or catalog) the page stage waited for it on one core while the other idled. The command
+Compiling the theme takes ~0.3 s per language, and on a first build (a cache folder with no compiled
+templates yet) the page stage waited for it on one core while the other idled. The command
 line forks a child before it starts any thread (fork is safe then, macOS included); the child
 compiles every template into the cache folder's bytecode folders (render/bytecode.py), and the
 build waits for it before rendering the first page, then loads what it compiled. Where the child
 cannot run, fails, or finds the templates compiled already, the build compiles what it needs
-itself, as it always does: the pages are the same.
+itself, as it always does (so does a build whose cache holds only another sitegen's or catalog's
+compiled templates): the pages are the same.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Compiling the theme costs ~0.3 s per language; Jinja's FileSystemBytecodeCache k
 these folders. Translations without placeholders are compiled into the templates
 (compiled.ConstantTranslations), so a folder belongs to one language and one catalog, and to the
 template compiler (environment.py, compiled.py) and Jinja version that made it; Jinja itself checks
-each template's source. This module imports nothing heavy: the command line asks it, before the
-pipeline is imported, whether the templates must be compiled (fast/templates.py).
+each template's source. This module imports nothing heavy: the child that compiles a first build's
+templates (fast/templates.py) asks it where to put them before anything else is imported.
 """
 
 from __future__ import annotations
