@@ -117,3 +117,18 @@ def test_region_pages_offer_codes_in_both_languages_with_a_copy_button(bundled_s
     button = page.locator('button[data-copy="embed-kartu"]')
     assert button.is_visible()  # hidden without JavaScript, where it could not copy
     page.close()
+
+
+def test_codes_name_the_address_the_page_is_served_from(bundled_site, chromium, two_origins):
+    """The bundled site is built for example.org; served elsewhere, its codes name where it is."""
+    site_url, _ = two_origins
+    page = chromium.new_page()
+    page.goto(site_url + "kecamatan/63-10-01-batu-licin/")
+    shown = page.eval_on_selector_all(".embed-codes textarea", "areas => areas.map(a => [a.id, a.value])")
+    built = codes(bundled_site / "kecamatan/63-10-01-batu-licin/index.html")
+    assert len(shown) == len(built) > 1
+    for area_id, value in shown:
+        expected = built[area_id.removeprefix("embed-")].replace(BASE_URL, site_url)
+        assert BASE_URL in built[area_id.removeprefix("embed-")] and value == expected
+    assert shown[1][1].startswith(f'<iframe src="{site_url}kecamatan/63-10-01-batu-licin/sematkan.html#')
+    page.close()

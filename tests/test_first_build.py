@@ -122,3 +122,37 @@ def test_a_childs_end_is_told_and_a_stuck_child_is_stopped():
     results, seconds = json.loads(done.stdout)
     assert results == [True, False, False]
     assert seconds < 10
+
+
+def test_old_compiled_template_folders_are_pruned_but_recent_ones_kept(tmp_path):
+    """Each sitegen upgrade makes new bytecode folders: a new one removes its language's folders beyond
+    the newest three, except one written to within the hour (another sitegen may be building with it)."""
+    import time
+
+    now = time.time()
+    stale = [tmp_path / f"jinja-id-{n:016x}" for n in range(5)]
+    for age, folder in enumerate(stale):
+        (folder / "x.cache").parent.mkdir()
+        (folder / "x.cache").write_bytes(b"old")
+        os.utime(folder, (now - 7200 - age * 60, now - 7200 - age * 60))  # hours old
+    recent = [tmp_path / f"jinja-id-e{n:015x}" for n in range(2)]
+    for minutes, folder in enumerate(recent, start=1):
+        folder.mkdir()
+        os.utime(folder, (now - minutes * 60, now - minutes * 60))
+    busy = tmp_path / "jinja-id-ffffffffffffffff"
+    busy.mkdir()
+    os.utime(busy, (now - 1800, now - 1800))  # the fourth newest, but written half an hour ago
+    other_language = tmp_path / "jinja-en-0000000000000000"
+    other_language.mkdir()
+    os.utime(other_language, (now - 99999, now - 99999))
+
+    folder = bytecode_folder(tmp_path, "id")
+
+    assert folder.is_dir()
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {folder.name, *(f.name for f in recent), busy.name, other_language.name}
+    # Asking again for an existing folder prunes nothing.
+    stale[1].mkdir()
+    os.utime(stale[1], (now - 99999, now - 99999))
+    assert bytecode_folder(tmp_path, "id") == folder
+    assert stale[1].is_dir()

@@ -105,3 +105,21 @@ def test_cube_has_a_row_for_every_input_row(make_site):
     leaves = np.array([not c for c in site.tree.children])
     own_rows = site.cube.covered[leaves].sum() + site.cube.covered[site.tree.index["63.10"], :, 2].sum()
     assert own_rows == 5 + 6 + 4 + 10 + 8 + 9 + 8 + 20 + 1000
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("Sungai Dua", "sungai-dua"),
+    ("  Batu--Licin (Kota) ", "batu-licin-kota"),
+    ("Tanjung Selayar’", "tanjung-selayar"),       # the national list's one non-ASCII letter
+    ("Désa Ñusa Ünggul", "desa-nusa-unggul"),       # accents dropped by NFKD, not the letters
+    ("Ｋａｌｉ　Ａｎｙａｒ", "kali-anyar"),            # full-width forms fold to ASCII
+    ("!!!", "wilayah"),
+])
+def test_slugify_gives_ascii_words_and_skips_normalising_only_for_ascii(name, slug):
+    from sitegen.inputs.files import slugify
+    import unicodedata, re
+
+    assert slugify(name) == slug
+    # The ASCII shortcut gives what NFKD would have given.
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    assert slugify(name) == (re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "wilayah")

@@ -11,12 +11,18 @@ templates (fast/templates.py) asks it where to put them before anything else is 
 from __future__ import annotations
 
 import hashlib
+import shutil
+import time
 from importlib.metadata import version
 from pathlib import Path
 
 from .i18n import catalog_digest
 
 COMPILER = ("environment.py", "compiled.py")
+# Each upgrade of sitegen or edit of a catalog makes new folders (a few hundred KB each). The newest few
+# of a language stay, so that another sitegen still building with one of them keeps it; older ones go.
+KEEP_FOLDERS = 3
+IN_USE_SECONDS = 3600
 
 
 def bytecode_folder(cache_dir: Path | None, code: str, create: bool = True) -> Path | None:
@@ -27,6 +33,22 @@ def bytecode_folder(cache_dir: Path | None, code: str, create: bool = True) -> P
     for module in COMPILER:
         key.update((Path(__file__).parent / module).read_bytes())
     folder = cache_dir / f"jinja-{code}-{key.hexdigest()[:16]}"
-    if create:
+    if create and not folder.is_dir():
         folder.mkdir(parents=True, exist_ok=True)
+        prune_old_folders(cache_dir, code)
     return folder
+
+
+def prune_old_folders(cache_dir: Path, code: str) -> None:
+    """Delete a language's compiled-template folders beyond the newest KEEP_FOLDERS, unless one was
+    written to within the last hour (a build of another sitegen may be using it)."""
+    def modified(folder: Path) -> float:
+        try:
+            return folder.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    folders = sorted(cache_dir.glob(f"jinja-{code}-*"), key=modified, reverse=True)
+    for old in folders[KEEP_FOLDERS:]:
+        if time.time() - modified(old) > IN_USE_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
