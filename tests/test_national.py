@@ -47,8 +47,8 @@ def national_files() -> dict[str, str]:
             "data/coverage.csv": "\n".join(rows) + "\n"}
 
 
-@pytest.fixture
-def national(tmp_path, monkeypatch):
+@pytest.fixture(name="national")
+def national_site(tmp_path, monkeypatch):
     root = write_site(tmp_path / "national", national_files())
     monkeypatch.chdir(root)
     return root

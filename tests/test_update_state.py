@@ -19,7 +19,7 @@ from sitegen.errors import InputError, Problems
 from sitegen.fast.incremental import read_record
 from sitegen.output.writer import marker_build_id
 
-from test_national import PERIODS, move_person, national  # noqa: F401 - the fixture
+from test_national import PERIODS, move_person, national_site  # noqa: F401 - the `national` fixture
 
 
 @pytest.fixture(autouse=True)
