@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .fast.early import start_coverage_read
+from .fast.early import start_coverage_read, wait_for_head_start
 from .fast.templates import start_compiling, wait_for_templates
 from .errors import InputError, OutputError, Problems, github_annotations, summary_table, tr, use_report_language
 from .publish.hosts import HOSTS
@@ -109,6 +109,7 @@ def build_command(data, content, templates, assets, base_url, strict, cache_dir,
     start_compiling(templates, cache_dir)  # forks: before any thread starts (fast/templates.py)
     try:
         start_coverage_read(data, cache_dir)
+        wait_for_head_start()
         from .build import BuildOptions, build  # lazy: once the coverage copy has begun (fast/early.py)
 
         progress = terminal_progress() if sys.stderr.isatty() else None
@@ -134,6 +135,7 @@ def check_command(data, content, templates, assets, base_url, strict, cache_dir)
     Exit codes: 0 valid, 1 invalid input, 2 usage error.
     """
     start_coverage_read(data, cache_dir)
+    wait_for_head_start()  # a cold cache's parse of a national file first: it then runs beside the rest
     from .build import BuildOptions, check  # lazy: once the coverage copy has begun (fast/early.py)
 
     options = BuildOptions(data=data, content=content, templates=templates, assets=assets,

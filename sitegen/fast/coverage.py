@@ -61,9 +61,11 @@ class HashedCoverage(NamedTuple):
     ahead: ParsedAhead | None
 
 
-def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None) -> HashedCoverage | None:
+def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None,
+                  parsing=lambda: None) -> HashedCoverage | None:
     """The file copied and hashed, or None: then load_coverage reads the file itself and reports why
-    it cannot. `taken`: the snapshot, if made."""
+    it cannot. `taken`: the snapshot, if made. `parsing()` is called when polars begins to parse the
+    whole file, or when it is known that it will not (fast.early)."""
     try:
         taken = taken or snapshot(path, cache_dir)
         if taken is None or not publishable_as_is(taken.data):
@@ -71,6 +73,14 @@ def read_and_hash(path: Path, cache_dir: Path, taken: Snapshot | None = None) ->
         data, copy = taken
         plain_header = b'"' not in plain.header_bytes(data)
         bounds = tuple(pieces(data))
+        if plain_header and not stored_pieces(cache_dir):
+            # A cache that never held a piece: the whole file is parsed whatever the digests say, so
+            # polars starts at once, and the pieces are hashed beside it.
+            with ThreadPoolExecutor(max_workers=1) as parser:
+                ahead = parser.submit(parse_whole, data, bounds, copy, parsing)
+                digests = tuple(piece_digests(data, bounds))
+                return HashedCoverage(path, data, copy, bounds, digests, ahead.result())
+        parsing()
         digests = tuple(piece_digests(data, bounds)) if plain_header else ()
         ahead = parse_ahead(data, bounds, digests, cache_dir, copy) if digests else None
         return HashedCoverage(path, data, copy, bounds, digests, ahead)
@@ -102,6 +112,17 @@ def parse_ahead(data, bounds, digests, cache_dir: Path, copy=None) -> ParsedAhea
     for folder in (folders.iterdir() if folders.is_dir() else ()):
         if 2 * len(wanted & PieceStore(folder, len(ARRAYS)).known()) >= len(wanted):
             return None
+    return parse_whole(data, bounds, copy)
+
+
+def stored_pieces(cache_dir: Path) -> bool:
+    """Whether the cache holds a parsed piece of any coverage.csv (a directory listing or two)."""
+    folders = cache_dir / "coverage"
+    return any(PieceStore(folder, len(ARRAYS)).known() for folder in (folders.iterdir() if folders.is_dir() else ()))
+
+
+def parse_whole(data, bounds, copy=None, parsing=lambda: None) -> ParsedAhead | None:
+    """The whole file parsed as text (no lookups needed yet); None where the exact reader must read it."""
     from ..inputs import rowcheck  # lazy: polars takes ~0.15 s to import: only when rows are parsed
 
     header = plain.header_names(plain.header_bytes(data))
@@ -113,6 +134,7 @@ def parse_ahead(data, bounds, digests, cache_dir: Path, copy=None) -> ParsedAhea
                                data.find(b" ") >= 0 or data.find(b"\t") >= 0)
     # polars maps the snapshot itself: a copy of its 290 MB as bytes took 0.3 s.
     source = (fd_path(copy.fd) if copy is not None else None) or bytes(data)
+    parsing()
     return ParsedAhead(header, rowcheck.parse_text(source, header, FIRST_DATA_LINE, shape), counts)
 
 

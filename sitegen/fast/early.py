@@ -4,21 +4,44 @@ Copying coverage.csv into the cache and hashing its pieces takes ~0.3 s at natio
 both let go of the GIL; importing the rest of sitegen (numpy, Jinja, polars' loader) takes
 ~0.4 s. So `sitegen build` and `sitegen check` start the copy here, in a thread, and
 `fast.coverage.prefetch_coverage` takes the running job over. This module imports nothing heavy.
+
+On a cache that has never parsed a coverage.csv (a first `check` or build on a machine), the thread
+also parses the whole file with polars, which lets go of the GIL for its 1–2 s. Everything before
+that parse (importing numpy and polars) needs the GIL, as does all the command line does meanwhile
+(importing the pipeline, reading 91,600 regions): the command line first waits until the parse has
+begun (`wait_for_head_start`), so that the long parse runs beside its work instead of after it.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 _started: dict[tuple[Path, Path], Future] = {}
+_head_start = threading.Event()  # set once the command line need not wait for the read any longer
+HEAD_START_FROM = 32 << 20       # a smaller file parses in less time than polars takes to import
+HEAD_START_TIMEOUT = 5.0
 
 
 def start_coverage_read(data_dir: Path, cache_dir: Path | None) -> None:
     from . import enabled  # lazy: this module runs before the rest of sitegen is imported
 
+    _head_start.clear()
     if cache_dir is not None and enabled():
         _started[(data_dir / "coverage.csv", cache_dir)] = submit(data_dir / "coverage.csv", cache_dir)
+    else:
+        _head_start.set()
+
+
+def wait_for_head_start() -> None:
+    """Until the thread has begun parsing a large coverage.csv on a cold cache, or knows it will not."""
+    _head_start.wait(HEAD_START_TIMEOUT)
+
+
+def head_started() -> None:
+    _head_start.set()
 
 
 def take_coverage_read(data_dir: Path, cache_dir: Path) -> Future:
@@ -36,12 +59,27 @@ def submit(path: Path, cache_dir: Path) -> Future:
 
 
 def read_coverage(path: Path, cache_dir: Path):
-    from .snapshot import snapshot  # lazy: this module runs before the rest of sitegen is imported
-
     try:
-        taken = snapshot(path, cache_dir)  # before numpy is imported: this part needs none of it
-    except Exception:  # noqa: BLE001 - load_coverage reads the file again and reports why it cannot
-        return None
-    from .coverage import read_and_hash  # lazy: numpy and polars load here, after the copy has started
+        if os.path.getsize(path) < HEAD_START_FROM or holds_pieces(cache_dir):
+            head_started()  # no parse ahead to wait for (a warm cache parses only the pieces that changed)
+    except OSError:
+        head_started()
+    try:
+        from .snapshot import snapshot  # lazy: this module runs before the rest of sitegen is imported
 
-    return read_and_hash(path, cache_dir, taken)
+        try:
+            taken = snapshot(path, cache_dir)  # before numpy is imported: this part needs none of it
+        except Exception:  # noqa: BLE001 - load_coverage reads the file again and reports why it cannot
+            return None
+        from .coverage import read_and_hash  # lazy: numpy and polars load here, after the copy has started
+
+        return read_and_hash(path, cache_dir, taken, head_started)
+    finally:
+        head_started()  # whatever happened, the command line goes on
+
+
+def holds_pieces(cache_dir: Path) -> bool:
+    """Whether the cache's coverage folders hold any file: then the read will not parse the whole file
+    (fast.coverage.stored_pieces says so for certain, but needs numpy, which is not imported yet)."""
+    folders = cache_dir / "coverage"
+    return folders.is_dir() and any(any(folder.iterdir()) for folder in folders.iterdir() if folder.is_dir())

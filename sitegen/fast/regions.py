@@ -19,15 +19,20 @@ def load_regions(data_dir: Path, root_code: str | None, problems: Problems, cach
     if data is None:
         return []
 
+    checked: list[list[Region]] = []
+
     def check() -> tuple[tuple, bool]:
         before = problems.error_count()
         text = decode_utf8(path, data, Problems())  # (a file it cannot decode is parse_regions' to report)
         regions = quick_regions(text, root_code) if text is not None else None
         if regions is None:
             regions = parse_regions(path, data, root_code, problems)
+        checked.append(regions)
         return tuple(zip(*regions)) if regions else (), problems.error_count() == before
 
     columns = cache.remember("regions", data + b"\0" + str(root_code).encode(), check)
+    if checked:  # checked just now: the regions themselves, not rebuilt from their columns
+        return checked[0]
     return list(map(Region, *columns)) if columns else []
 
 
