@@ -12,6 +12,7 @@ import pytest
 
 from sitegen.cli import main
 from sitegen.fast import coverage as fast_coverage
+from sitegen.fast import cubestate
 from sitegen.fast import early
 from sitegen.fast import snapshot as snapshot_module
 from sitegen.inputs import rowcheck
@@ -39,6 +40,7 @@ def held(monkeypatch):
         return counted_bytes(*args)
 
     def parsing(*args, **kwargs):
+        assert early._head_start.is_set()  # the command line was let go before the parse, not after it
         parsed.set()
         return parse_text(*args, **kwargs)
 
@@ -77,6 +79,7 @@ def test_a_warm_cache_parses_nothing_ahead_and_never_holds_the_command_line(data
     gate.set()
     cache = tmp_path / "cache"
     assert main(["check", "--data", str(data), "--cache-dir", str(cache)], standalone_mode=False) is None
+    cubestate.wait_for_writers()  # the pieces are stored by a thread of their own
     assert parsed.is_set()  # the first check parsed the file and stored its pieces
     parsed.clear()
     monkeypatch.setattr(early, "HEAD_START_FROM", 0)
@@ -109,3 +112,24 @@ def test_a_failing_read_lets_the_command_line_go_on(tmp_path, monkeypatch):
     early.start_coverage_read(tmp_path / "no-data", tmp_path / "cache")
     assert early._head_start.wait(5)
     assert early.take_coverage_read(tmp_path / "no-data", tmp_path / "cache").result() is None
+
+
+@pytest.mark.parametrize("rewrite", [lambda text: b"\xef\xbb\xbf" + text, lambda text: text.replace(b",", b";"),
+                                     lambda text: b'"period"' + text[len(b"period"):]], ids=["bom", "semicolons", "quoted"])
+def test_a_file_that_is_not_parsed_ahead_never_holds_the_command_line(data, tmp_path, monkeypatch, rewrite):
+    """A BOM, `;` (Excel in an Indonesian locale) or a quoted header: read the exact way, nothing to wait for."""
+    path = data / "coverage.csv"
+    path.write_bytes(rewrite(path.read_bytes()))
+    monkeypatch.setattr(early, "HEAD_START_FROM", 0)
+    copying, copied = threading.Event(), snapshot_module.snapshot
+
+    def snapshot(*args):
+        assert copying.wait(20)
+        return copied(*args)
+
+    monkeypatch.setattr(snapshot_module, "snapshot", snapshot)
+    early.start_coverage_read(data, tmp_path / "cache")
+    assert early._head_start.wait(5)  # at once, while the copy is held
+    copying.set()
+    got = early.take_coverage_read(data, tmp_path / "cache").result()
+    assert got is None or got.ahead is None  # nothing was parsed ahead (load_coverage reads such a file itself)

@@ -16,7 +16,7 @@ import jinja2
 import pytest
 
 from sitegen.fast import templates
-from sitegen.render.bytecode import bytecode_folder
+from sitegen.render.bytecode import bytecode_folder, prune_old_folders
 from sitegen.render.i18n import LANGUAGES
 
 from conftest import REPO, copy_bundled_inputs
@@ -154,5 +154,12 @@ def test_old_compiled_template_folders_are_pruned_but_recent_ones_kept(tmp_path)
     # Asking again for an existing folder prunes nothing.
     stale[1].mkdir()
     os.utime(stale[1], (now - 99999, now - 99999))
+    os.utime(folder, (now - 99999, now - 99999))
     assert bytecode_folder(tmp_path, "id") == folder
     assert stale[1].is_dir()
+    assert folder.stat().st_mtime > now - 60  # marked as used, so that another sitegen's pruning keeps it
+    # Only this sitegen's own folders are candidates: another language's, or another name, never.
+    (tmp_path / "jinja-id-notes").mkdir()
+    os.utime(tmp_path / "jinja-id-notes", (now - 99999, now - 99999))
+    prune_old_folders(tmp_path, "id")
+    assert (tmp_path / "jinja-id-notes").is_dir()

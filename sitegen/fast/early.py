@@ -21,6 +21,7 @@ from pathlib import Path
 
 _started: dict[tuple[Path, Path], Future] = {}
 _head_start = threading.Event()  # set once the command line need not wait for the read any longer
+_head_start.set()                # (and whenever no read was started)
 HEAD_START_FROM = 32 << 20       # a smaller file parses in less time than polars takes to import
 HEAD_START_TIMEOUT = 5.0
 
@@ -60,11 +61,8 @@ def submit(path: Path, cache_dir: Path) -> Future:
 
 def read_coverage(path: Path, cache_dir: Path):
     try:
-        if os.path.getsize(path) < HEAD_START_FROM or holds_pieces(cache_dir):
-            head_started()  # no parse ahead to wait for (a warm cache parses only the pieces that changed)
-    except OSError:
-        head_started()
-    try:
+        if not parses_ahead(path, cache_dir):
+            head_started()
         from .snapshot import snapshot  # lazy: this module runs before the rest of sitegen is imported
 
         try:
@@ -78,8 +76,18 @@ def read_coverage(path: Path, cache_dir: Path):
         head_started()  # whatever happened, the command line goes on
 
 
-def holds_pieces(cache_dir: Path) -> bool:
-    """Whether the cache's coverage folders hold any file: then the read will not parse the whole file
-    (fast.coverage.stored_pieces says so for certain, but needs numpy, which is not imported yet)."""
-    folders = cache_dir / "coverage"
-    return folders.is_dir() and any(any(folder.iterdir()) for folder in folders.iterdir() if folder.is_dir())
+def parses_ahead(path: Path, cache_dir: Path) -> bool:
+    """Whether the read may parse the whole file ahead (fast.coverage.read_and_hash decides for certain,
+    but needs numpy, which is not imported yet): a large file with sitegen's plain header, on a cache
+    whose coverage folders hold no file (a warm cache parses only the pieces that changed)."""
+    try:
+        if os.path.getsize(path) < HEAD_START_FROM:
+            return False
+        with open(path, "rb") as handle:
+            header = handle.readline(4096)
+        if header.startswith(b"\xef\xbb\xbf") or b";" in header or b'"' in header:
+            return False  # read the exact way, or converted first: nothing is parsed ahead
+        folders = cache_dir / "coverage"
+        return not (folders.is_dir() and any(any(folder.iterdir()) for folder in folders.iterdir() if folder.is_dir()))
+    except (OSError, ValueError):
+        return False

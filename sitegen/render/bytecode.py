@@ -11,6 +11,8 @@ templates (fast/templates.py) asks it where to put them before anything else is 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import shutil
 import time
 from importlib.metadata import version
@@ -19,10 +21,12 @@ from pathlib import Path
 from .i18n import catalog_digest
 
 COMPILER = ("environment.py", "compiled.py")
-# Each upgrade of sitegen or edit of a catalog makes new folders (a few hundred KB each). The newest few
-# of a language stay, so that another sitegen still building with one of them keeps it; older ones go.
+# A new catalog, Jinja version or template compiler makes new folders (a few hundred KB each). The
+# newest few of a language stay, and any used within the hour (another sitegen may be building with
+# it: each build marks the folder it uses); older ones go when a new one is made.
 KEEP_FOLDERS = 3
 IN_USE_SECONDS = 3600
+FOLDER_NAME = re.compile(r"jinja-(?P<code>[a-z]+)-[0-9a-f]{16}")
 
 
 def bytecode_folder(cache_dir: Path | None, code: str, create: bool = True) -> Path | None:
@@ -33,22 +37,29 @@ def bytecode_folder(cache_dir: Path | None, code: str, create: bool = True) -> P
     for module in COMPILER:
         key.update((Path(__file__).parent / module).read_bytes())
     folder = cache_dir / f"jinja-{code}-{key.hexdigest()[:16]}"
-    if create and not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-        prune_old_folders(cache_dir, code)
+    if create:
+        try:
+            os.utime(folder)  # in use now (a folder is written to only when a template is compiled)
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            prune_old_folders(cache_dir, code)
+        except OSError:
+            pass  # (a cache folder it may not touch: Jinja then only reads from it)
     return folder
 
 
 def prune_old_folders(cache_dir: Path, code: str) -> None:
     """Delete a language's compiled-template folders beyond the newest KEEP_FOLDERS, unless one was
-    written to within the last hour (a build of another sitegen may be using it)."""
+    used within the last hour (a build of another sitegen may be using it)."""
     def modified(folder: Path) -> float:
         try:
             return folder.stat().st_mtime
         except OSError:
             return 0.0
 
-    folders = sorted(cache_dir.glob(f"jinja-{code}-*"), key=modified, reverse=True)
+    folders = sorted((folder for folder in cache_dir.glob(f"jinja-{code}-*")
+                      if (name := FOLDER_NAME.fullmatch(folder.name)) and name["code"] == code),
+                     key=modified, reverse=True)
     for old in folders[KEEP_FOLDERS:]:
         if time.time() - modified(old) > IN_USE_SECONDS:
             shutil.rmtree(old, ignore_errors=True)

@@ -20,15 +20,15 @@
   }
   // The embed codes name the address the site was built for (its base_url). Served from another
   // address (a preview, a mirror, a site built without its real --base-url), they name this one.
-  if (/^https?:$/.test(location.protocol)) {
-    Array.prototype.forEach.call(document.querySelectorAll(".embed-codes textarea"), function (field) {
-      var found = /src="([^"]*)"/.exec(field.value);
-      if (!found) return;
-      var built = found[1].split("#");
-      var here = new URL(built[0].split("/").pop() + (built.length > 1 ? "#" + built[1] : ""), location.href).href;
-      here = here.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
-      if (here !== found[1]) field.value = field.value.replace(found[0], 'src="' + here + '"');
-    });
+  var codes = document.querySelector(".embed-codes[data-base-url]");
+  if (codes && /^https?:$/.test(root.protocol)) {
+    var builtFor = 'src="' + codes.getAttribute("data-base-url");
+    var here = 'src="' + root.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+    if (builtFor !== here) {
+      Array.prototype.forEach.call(codes.querySelectorAll("textarea"), function (field) {
+        field.value = field.value.split(builtFor).join(here);
+      });
+    }
   }
   // Copy buttons (the embed codes of a region page): shown only where they work.
   Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (button) {
