@@ -26,7 +26,7 @@ COMPILER = ("environment.py", "compiled.py")
 # it: each build marks the folder it uses); older ones go when a new one is made.
 KEEP_FOLDERS = 3
 IN_USE_SECONDS = 3600
-FOLDER_NAME = re.compile(r"jinja-(?P<code>[a-z]+)-[0-9a-f]{16}")
+FOLDER_NAME = re.compile(r"jinja-[a-z]+-[0-9a-f]{16}")
 
 
 def bytecode_folder(cache_dir: Path | None, code: str, create: bool = True) -> Path | None:
@@ -57,8 +57,7 @@ def prune_old_folders(cache_dir: Path, code: str) -> None:
         except OSError:
             return 0.0
 
-    folders = sorted((folder for folder in cache_dir.glob(f"jinja-{code}-*")
-                      if (name := FOLDER_NAME.fullmatch(folder.name)) and name["code"] == code),
+    folders = sorted((folder for folder in cache_dir.glob(f"jinja-{code}-*") if FOLDER_NAME.fullmatch(folder.name)),
                      key=modified, reverse=True)
     for old in folders[KEEP_FOLDERS:]:
         if time.time() - modified(old) > IN_USE_SECONDS:
