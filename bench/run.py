@@ -229,7 +229,7 @@ def summary(report: dict) -> str:
         f"{report['check'].peak_pss_mb:,.0f} MB | |",
         f"| national cold build ({pages:,} HTML pages; {report['files']:,} files with each region's JSON and CSV, "
         f"the downloads and the zip) | {cold.seconds:.1f} s = **{pages / cold.seconds:,.0f} pages/s**, "
-        f"peak {cold.peak_pss_mb:,.0f} MB ({cold.peak_rss_mb:,.0f} MB) | ≥ Hugo's pages/s, ≤ 2 GB |",
+        f"peak {cold.peak_pss_mb:,.0f} MB ({cold.peak_rss_mb:,.0f} MB) | ≤ 2 GB |",
         f"| national rebuild, nothing changed | {report['unchanged'].seconds:.1f} s, "
         f"peak {report['unchanged'].peak_pss_mb:,.0f} MB | |",
         f"| national rebuild with `--full` over the previous output | {report['full_rebuild'].seconds:.1f} s, "
@@ -248,7 +248,7 @@ def summary(report: dict) -> str:
             f"{hugo_rate:,.0f} pages/s, peak {h.peak_pss_mb:,.0f} MB ({h.peak_rss_mb:,.0f} MB) | |",
             f"| sitegen ÷ Hugo, pages per second (each cold build paired with a Hugo build: "
             f"{', '.join(f'{r:.2f}' for r in report['pair_ratios'])}) | **{(pages / cold.seconds) / hugo_rate:.2f}×** "
-            f"(ratio of the medians) | ≥ 1 |",
+            f"(ratio of the medians) | ≥ 1.3 |",
             f"| sitegen ÷ Hugo, peak memory | {cold.peak_pss_mb / h.peak_pss_mb:.2f}× | |",
         ]
     lines.append(f"\nThe one-village rebuild said: `{report['incremental_summary']}`")
