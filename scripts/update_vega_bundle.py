@@ -7,7 +7,8 @@ vl-convert makes the bundle (vega + vega-lite + vega-embed, one self-contained s
 its own JavaScript runtime, which costs ~1.5 s of both cores: shipping the bundle of the
 version sitegen is tested with keeps that off every fresh clone's first build. A build with
 another vl-convert version makes its own bundle (and caches it), so this file is only ever
-a shortcut, never a different result. Run this after upgrading vl-convert-python.
+a shortcut, never a different result. Run this after upgrading vl-convert-python, then
+scripts/update_vega_notices.py for the licences of the code inside the new bundle.
 """
 
 from __future__ import annotations

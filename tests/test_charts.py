@@ -1,5 +1,6 @@
 """Chart specs and the Vega bundle: what a page's charts are drawn with."""
 
+import re
 from importlib.metadata import version
 
 import pytest
@@ -71,3 +72,35 @@ def test_specs_for_another_altair_or_an_edited_charts_module_are_made_and_cached
     made = charts.generic_specs(tmp_path / "cache")
     assert made == charts.generic_specs_here()
     assert (tmp_path / "cache" / f"charts-{charts.cache_key()}.json").read_text(encoding="utf-8") == made
+
+
+NOTICES = VENDORED_BUNDLES.parent / "assets" / "vega-licenses.txt"
+
+
+def test_the_licence_notices_are_of_the_shipped_bundle():
+    """scripts/update_vega_notices.py writes them for the vega and vega-lite the bundle holds: a new
+    bundle without new notices fails here."""
+    text = NOTICES.read_text(encoding="utf-8")
+    made_from = re.search(r"made by vl-convert-python (\S+) from vega (\S+), vega-lite (\S+), vega-embed (\S+)\.", text)
+    assert made_from, "the notices' header names the versions they were made for"
+    vl_convert, vega, vega_lite, vega_embed = made_from.groups()
+    shipped = VENDORED_BUNDLES / f"vega-bundle-{vl_convert}.js"
+    assert shipped.exists(), "the notices name the vl-convert version whose bundle sitegen ships"
+    bundle = shipped.read_text(encoding="utf-8")
+    assert f'"{vega}"' in bundle and f'"{vega_lite}"' in bundle
+    for name, release in (("vega", vega), ("vega-lite", vega_lite), ("vega-embed", vega_embed)):
+        entry = re.search(rf"^{re.escape(name)} {re.escape(release)} \(BSD-3-Clause\)\n\n(.+?)\n-{{78}}", text,
+                          re.MULTILINE | re.DOTALL)
+        assert entry, f"{name} {release} and its licence"
+        assert "Copyright" in entry.group(1) and "Redistributions in binary form" in entry.group(1)
+    assert re.search(r"^d3-\S+ \S+ \(ISC\)$", text, re.MULTILINE), "the d3 modules inside the bundle too"
+
+
+def test_the_site_publishes_the_notices_and_its_methodology_page_links_them(bundled_site):
+    assert (bundled_site / "assets" / "vega-licenses.txt").read_bytes() == NOTICES.read_bytes()
+    for page in ("metodologi/index.html", "en/metodologi/index.html"):
+        html = (bundled_site / page).read_text(encoding="utf-8")
+        href = re.search(r'<a href="([^"]*vega-licenses\.txt)"', html)
+        assert href, page
+        assert (bundled_site / page).parent.joinpath(href.group(1)).resolve() == \
+            (bundled_site / "assets" / "vega-licenses.txt").resolve()
